@@ -1,0 +1,137 @@
+// Backend choice and initialisation.
+//
+// auto prefers native TensorFlow (tfjs-node-gpu, then tfjs-node: optional peer dependencies that are
+// imported only when installed), then WASM. The pure-JS cpu backend is about 1000x slower than PyTorch
+// for training, so it is used only when asked for by name.
+import { createRequire } from 'node:module';
+import { tf } from './tf.js';
+import { UserError, unknownName } from './errors.js';
+import { registerWasmTrainingKernels } from './kernels/index.js';
+
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+
+/** What `initEngine` chose and how it runs. */
+export interface EngineInfo {
+  /** The choice that is running: tensorflow-gpu, tensorflow, wasm or cpu. */
+  name: Exclude<BackendChoice, 'auto'>;
+  /** tfjs's own backend name (tensorflow, wasm, cpu). */
+  tfBackend: string;
+  simd?: boolean;
+  threads?: boolean;
+  versions: Record<string, string>;
+}
+
+const require = createRequire(import.meta.url);
+
+const NATIVE_PACKAGES = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+} as const;
+
+/** Is the npm package installed where this module can resolve it? */
+export function isInstalled(pkg: string): boolean {
+  try {
+    require.resolve(`${pkg}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function packageVersion(pkg: string): string | undefined {
+  try {
+    return (require(`${pkg}/package.json`) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Which backends could run here, without initialising any. */
+export function availableBackends(): Exclude<BackendChoice, 'auto'>[] {
+  const found: Exclude<BackendChoice, 'auto'>[] = [];
+  if (isInstalled(NATIVE_PACKAGES['tensorflow-gpu'])) found.push('tensorflow-gpu');
+  if (isInstalled(NATIVE_PACKAGES.tensorflow)) found.push('tensorflow');
+  found.push('wasm', 'cpu');
+  return found;
+}
+
+export function parseBackendChoice(name: string): BackendChoice {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(name)) throw unknownName('backend', name, BACKEND_CHOICES);
+  return name as BackendChoice;
+}
+
+let current: EngineInfo | undefined;
+
+/** The engine `initEngine` set up, if any. */
+export function currentEngine(): EngineInfo | undefined {
+  return current;
+}
+
+async function initNative(choice: 'tensorflow-gpu' | 'tensorflow'): Promise<void> {
+  const pkg = NATIVE_PACKAGES[choice];
+  if (!isInstalled(pkg)) {
+    throw new UserError(
+      `backend '${choice}' needs ${pkg}, which is not installed. Install it with \`npm install ${pkg}@4.22.0\` ` +
+        `(it downloads libtensorflow${choice === 'tensorflow-gpu' ? ' for CUDA 11.2 / cuDNN 8.1' : ''} while installing), ` +
+        `or choose --backend wasm, which works offline.`,
+    );
+  }
+  // Both packages register a backend called 'tensorflow' in the tfjs-core they depend on; with the pinned
+  // 4.22.0 versions npm dedupes that to our own tfjs-core, so the registration lands in our engine.
+  await import(pkg);
+  if (!tf.findBackend('tensorflow')) {
+    throw new UserError(
+      `${pkg} loaded but did not register a 'tensorflow' backend in ash-bench's tfjs-core ` +
+        `(${packageVersion('@tensorflow/tfjs-core')}); install ${pkg} at the same version as @tensorflow/tfjs-core.`,
+    );
+  }
+  await tf.setBackend('tensorflow');
+}
+
+async function initWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  const ok = await tf.setBackend('wasm');
+  if (!ok) throw new Error('the WASM backend failed to initialise');
+}
+
+/**
+ * Pick and initialise a backend. Safe to call again: switching backends re-initialises.
+ * `auto` tries tensorflow-gpu, tensorflow, then wasm.
+ */
+export async function initEngine(options: { backend?: BackendChoice | string } = {}): Promise<EngineInfo> {
+  const choice = parseBackendChoice(options.backend ?? 'auto');
+  let name: EngineInfo['name'];
+  if (choice === 'auto') {
+    name = availableBackends()[0]!;
+  } else {
+    name = choice;
+  }
+  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
+    try {
+      await initNative(name);
+    } catch (err) {
+      if (choice !== 'auto') throw err;
+      // auto: a native package that is present but broken (missing libcuda, say) falls back to WASM.
+      name = 'wasm';
+      await initWasm();
+    }
+  } else if (name === 'wasm') {
+    await initWasm();
+  } else {
+    await tf.setBackend('cpu');
+  }
+  await tf.ready();
+  const versions: Record<string, string> = { node: process.versions.node };
+  for (const pkg of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@tensorflow/tfjs-backend-wasm', ...Object.values(NATIVE_PACKAGES)]) {
+    const v = packageVersion(pkg);
+    if (v) versions[pkg] = v;
+  }
+  current = { name, tfBackend: tf.getBackend(), versions };
+  if (name === 'wasm') {
+    current.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean;
+    current.threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
+  }
+  return current;
+}
