@@ -1,0 +1,124 @@
+import { mkdir, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CommandModule } from 'yargs';
+import cliProgress from 'cli-progress';
+import { runTraining } from '../tasks/train.js';
+import { DEFAULT_RECIPE, type TrainSpec } from '../tasks/spec.js';
+import { parseActivationArg } from './activation-arg.js';
+import { parseBackendChoice } from '../engine/backend.js';
+import { getModel } from '../models/registry.js';
+import { getDataset } from '../data/registry.js';
+import { UserError } from '../engine/errors.js';
+
+interface TrainArgs {
+  dataset: string;
+  model: string;
+  activation: string;
+  epochs: number;
+  'train-limit'?: number;
+  'test-limit'?: number;
+  'data-dir'?: string;
+  seed: number;
+  out: string;
+  'batch-size': number;
+  lr: number;
+  'weight-decay': number;
+  schedule: string;
+  backend: string;
+  'bn-momentum': number;
+  augment: boolean;
+}
+
+function positiveInt(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`--${name} must be a positive integer, got ${v}`);
+}
+
+export const trainCommand: CommandModule<object, TrainArgs> = {
+  command: 'train',
+  describe: 'Train one model with one activation and write DIR/result.json',
+  builder: (y) =>
+    y
+      .option('dataset', { type: 'string', default: 'fashion-mnist', describe: 'dataset name (`ash datasets list`)' })
+      .option('model', { type: 'string', default: 'resnet20', describe: 'model name (`ash models list`)' })
+      .option('activation', {
+        type: 'string',
+        default: 'ash',
+        describe: "activation name, optionally with options: 'ash', 'ash:k=0.5', 'lrelu:slope=0.1'",
+      })
+      .option('epochs', { type: 'number', default: DEFAULT_RECIPE.epochs })
+      .option('train-limit', { type: 'number', describe: 'use only the first N training examples' })
+      .option('test-limit', { type: 'number', describe: 'use only the first N test examples' })
+      .option('data-dir', { type: 'string', describe: 'where the dataset files are (default: the usual places)' })
+      .option('seed', { type: 'number', default: 1, describe: 'fixes initialisation, shuffling and augmentation' })
+      .option('out', { type: 'string', demandOption: true, describe: 'output directory for result.json' })
+      .option('batch-size', { type: 'number', default: DEFAULT_RECIPE.batchSize })
+      .option('lr', { type: 'number', default: DEFAULT_RECIPE.optimizer.lr, describe: 'peak learning rate (SGD, Nesterov momentum 0.9)' })
+      .option('weight-decay', { type: 'number', default: DEFAULT_RECIPE.optimizer.weightDecay })
+      .option('schedule', { type: 'string', choices: ['cosine', 'constant'], default: DEFAULT_RECIPE.schedule })
+      .option('bn-momentum', { type: 'number', default: DEFAULT_RECIPE.bnMomentum, describe: 'batch-norm running-average momentum (Keras terms)' })
+      .option('augment', { type: 'boolean', default: true, describe: 'random crop (4-pixel padding) and horizontal flip' })
+      .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }) as never,
+  handler: async (args) => {
+    positiveInt('epochs', args.epochs);
+    positiveInt('batch-size', args['batch-size']);
+    positiveInt('train-limit', args['train-limit']);
+    positiveInt('test-limit', args['test-limit']);
+    // Resolve names first, so a typo fails before any data is read.
+    getModel(args.model);
+    getDataset(args.dataset);
+    const spec: TrainSpec = {
+      activation: parseActivationArg(args.activation),
+      model: args.model,
+      dataset: args.dataset,
+      seed: args.seed,
+      backend: parseBackendChoice(args.backend),
+      train: {
+        ...DEFAULT_RECIPE,
+        epochs: args.epochs,
+        batchSize: args['batch-size'],
+        optimizer: { ...DEFAULT_RECIPE.optimizer, lr: args.lr, weightDecay: args['weight-decay'] },
+        schedule: args.schedule as TrainSpec['train']['schedule'],
+        bnMomentum: args['bn-momentum'],
+        augment: args.augment ? DEFAULT_RECIPE.augment : { crop: 0, flip: false },
+      },
+      data: { trainLimit: args['train-limit'], testLimit: args['test-limit'], dataDir: args['data-dir'] },
+    };
+    await mkdir(args.out, { recursive: true });
+    const startedAt = new Date().toISOString();
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps  loss {loss}  eta {eta_formatted}', stream: process.stderr, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    const result = await runTraining(spec, {
+      onReady: (info) =>
+        process.stderr.write(
+          `ash train: ${spec.model} (${info.params} params, ${info.activationSites} ${spec.activation.name} sites) on ${spec.dataset} ` +
+            `(${info.trainCount} train / ${info.testCount} test), seed ${spec.seed}\n`,
+        ),
+      onStep: (p) => {
+        if (!bar) return;
+        if (p.step === 1) bar.start(p.steps, 0, { epoch: p.epoch, epochs: spec.train.epochs, loss: p.loss.toFixed(4) });
+        bar.update(p.step, { loss: p.loss.toFixed(4) });
+      },
+      onEpoch: (r) => {
+        bar?.stop();
+        process.stderr.write(
+          `epoch ${r.epoch}/${spec.train.epochs}: train loss ${r.trainLoss.toFixed(4)}  val loss ${r.valLoss.toFixed(4)}  ` +
+            `top-1 ${r.top1.toFixed(2)}%  top-5 ${r.top5.toFixed(2)}%  (${r.seconds.toFixed(1)} s)\n`,
+        );
+      },
+    });
+    bar?.stop();
+    const record = { ...result, startedAt, finishedAt: new Date().toISOString() };
+    // Write to a temporary name and rename, so a crash never leaves a half-written result.json.
+    const file = join(args.out, 'result.json');
+    await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+    await rename(`${file}.tmp`, file);
+    process.stdout.write(
+      `${result.status}: top-1 ${result.metrics.top1.toFixed(2)}%  top-5 ${result.metrics.top5.toFixed(2)}%  val loss ${result.metrics.valLoss.toFixed(4)}  -> ${file}\n`,
+    );
+    if (result.status === 'diverged') process.stderr.write(`ash train: ${result.error}\n`);
+  },
+};

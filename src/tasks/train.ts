@@ -1,0 +1,173 @@
+// The classification training loop: SGD (+Nesterov momentum) with decoupled-from-loss L2 weight decay on
+// conv/dense kernels (PyTorch's weight_decay), a per-step learning-rate schedule, seeded shuffling and
+// augmentation, and an evaluation (top-1, top-5, validation loss) after every epoch.
+import { cpus } from 'node:os';
+import { tf, tfl } from '../engine/tf.js';
+import { initEngine } from '../engine/backend.js';
+import { Rng } from '../engine/random.js';
+import { getDataset } from '../data/registry.js';
+import { batchIndices, makeBatch } from '../data/batches.js';
+import type { ClassificationData, ClassificationSplit } from '../data/types.js';
+import { getModel } from '../models/registry.js';
+import { ashLayerStates } from '../activations/registry.js';
+import { learningRate } from './schedule.js';
+import { emptyTally, summarise, tallyBatch } from './metrics.js';
+import type { EpochRecord, TrainResult, TrainSpec } from './spec.js';
+
+export interface StepProgress {
+  epoch: number;
+  step: number;
+  steps: number;
+  loss: number;
+}
+
+export interface TrainHooks {
+  onEpoch?(record: EpochRecord): void;
+  onStep?(progress: StepProgress): void;
+  /** Called once the data and model are ready, before the first step. */
+  onReady?(info: { trainCount: number; testCount: number; params: number; activationSites: number }): void;
+}
+
+const EVAL_BATCH = 256;
+
+/** Weight decay applies to conv and dense kernels only, not to BN, biases or activation parameters. */
+function isDecayed(variable: tfl.LayerVariable): boolean {
+  return /(^|\/)(kernel|depthwise_kernel)(_\d+)?$/.test(variable.originalName);
+}
+
+function toTensors(data: ClassificationData, x: Float32Array, y: Int32Array, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+  const [h, w, c] = data.inputShape;
+  const xs = tf.tensor4d(x, [size, h, w, c]);
+  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses).toFloat() as tf.Tensor2D);
+  return { xs, ys };
+}
+
+export function evaluate(model: tfl.LayersModel, data: ClassificationData, split: ClassificationSplit): { top1: number; top5: number; valLoss: number } {
+  const tally = emptyTally();
+  const order = new Int32Array(split.count).map((_, i) => i);
+  for (const indices of batchIndices(order, EVAL_BATCH)) {
+    const batch = makeBatch(data, split, indices);
+    const [h, w, c] = data.inputShape;
+    const logProbs = tf.tidy(() => {
+      const logits = model.apply(tf.tensor4d(batch.x, [batch.size, h, w, c]), { training: false }) as tf.Tensor;
+      return tf.logSoftmax(logits);
+    });
+    tallyBatch(tally, logProbs.dataSync() as Float32Array, batch.y, data.numClasses);
+    logProbs.dispose();
+  }
+  return summarise(tally);
+}
+
+/** Train one model as `spec` says. Resolves with status 'diverged' when the loss stops being finite. */
+export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const engine = await initEngine({ backend: spec.backend });
+  const data = await getDataset(spec.dataset).load(spec.data);
+  const recipe = spec.train;
+  const rng = new Rng(spec.seed);
+  const shuffleRng = rng.fork('shuffle');
+  const augmentRng = rng.fork('augment');
+
+  const { model, activationSites } = getModel(spec.model).build({
+    activation: spec.activation,
+    numClasses: data.numClasses,
+    inputShape: data.inputShape,
+    seed: spec.seed,
+    bnMomentum: recipe.bnMomentum,
+  });
+  const trainable = model.trainableWeights;
+  const variables = trainable.map((w) => w.read() as tf.Variable);
+  const decayed = trainable.filter(isDecayed).map((w) => w.read() as tf.Variable);
+  const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
+  const params = model.countParams();
+  hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length });
+
+  const stepsPerEpoch = Math.ceil(data.train.count / recipe.batchSize);
+  const totalSteps = stepsPerEpoch * recipe.epochs;
+  const history: EpochRecord[] = [];
+  let status: TrainResult['status'] = 'ok';
+  let error: string | undefined;
+  let globalStep = 0;
+
+  try {
+    for (let epoch = 1; epoch <= recipe.epochs && status === 'ok'; epoch++) {
+      const started = performance.now();
+      let lossSum = 0;
+      let seen = 0;
+      let lr = recipe.optimizer.lr;
+      const order = shuffleRng.permutation(data.train.count);
+      let step = 0;
+      for (const indices of batchIndices(order, recipe.batchSize)) {
+        lr = learningRate(recipe, globalStep, totalSteps);
+        optimizer.setLearningRate(lr);
+        const batch = makeBatch(data, data.train, indices, { rng: augmentRng, options: recipe.augment });
+        const lossTensor = tf.tidy(() => {
+          const { xs, ys } = toTensors(data, batch.x, batch.y, batch.size);
+          const { value, grads } = tf.variableGrads(() => {
+            const logits = model.apply(xs, { training: true }) as tf.Tensor;
+            return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+          }, variables);
+          if (recipe.optimizer.weightDecay > 0) {
+            for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, recipe.optimizer.weightDecay));
+          }
+          optimizer.applyGradients(grads);
+          return value;
+        });
+        const loss = (await lossTensor.data())[0]!;
+        lossTensor.dispose();
+        step++;
+        globalStep++;
+        if (!Number.isFinite(loss)) {
+          status = 'diverged';
+          error = `training loss became ${loss} at epoch ${epoch}, step ${step}`;
+          break;
+        }
+        lossSum += loss * batch.size;
+        seen += batch.size;
+        hooks.onStep?.({ epoch, step, steps: stepsPerEpoch, loss });
+      }
+      if (status !== 'ok') break;
+      const metrics = evaluate(model, data, data.test);
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / seen,
+        valLoss: metrics.valLoss,
+        top1: metrics.top1,
+        top5: metrics.top5,
+        lr,
+        seconds: (performance.now() - started) / 1000,
+      };
+      const ash = ashLayerStates(model);
+      if (ash.length > 0) record.ash = ash;
+      history.push(record);
+      hooks.onEpoch?.(record);
+      if (!Number.isFinite(metrics.valLoss)) {
+        status = 'diverged';
+        error = `validation loss became ${metrics.valLoss} after epoch ${epoch}`;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const last = history[history.length - 1];
+  const result: TrainResult = {
+    status,
+    metrics: last && status === 'ok' ? { top1: last.top1, top5: last.top5, valLoss: last.valLoss } : { top1: NaN, top5: NaN, valLoss: NaN },
+    history,
+    env: {
+      backend: engine.name,
+      versions: engine.versions,
+      simd: engine.simd,
+      threads: engine.threads,
+      cpu: cpus()[0]?.model,
+      params,
+      activationSites: activationSites.length,
+      trainCount: data.train.count,
+      testCount: data.test.count,
+      dataSource: data.source,
+    },
+    spec,
+  };
+  if (error) result.error = error;
+  model.dispose();
+  return result;
+}
