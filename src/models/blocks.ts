@@ -3,6 +3,7 @@
 import { tfl } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
 import { createActivation } from '../activations/registry.js';
+import { BatchNorm } from './batch-norm.js';
 import type { ModelBuildOptions } from './types.js';
 
 export type SymbolicTensor = tfl.SymbolicTensor;
@@ -43,9 +44,7 @@ export class ModelContext {
   }
 
   bn(x: SymbolicTensor, name: string): SymbolicTensor {
-    return tfl.layers
-      .batchNormalization({ axis: -1, momentum: this.options.bnMomentum ?? 0.9, epsilon: 1e-5, name })
-      .apply(x) as SymbolicTensor;
+    return new BatchNorm({ momentum: this.options.bnMomentum ?? 0.9, epsilon: 1e-5, name }).apply(x) as SymbolicTensor;
   }
 
   /** Global average pooling + the linear classifier (logits; the loss applies the softmax). */

@@ -38,7 +38,7 @@ function isDecayed(variable: tfl.LayerVariable): boolean {
 function toTensors(data: ClassificationData, x: Float32Array, y: Int32Array, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   const [h, w, c] = data.inputShape;
   const xs = tf.tensor4d(x, [size, h, w, c]);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses).toFloat() as tf.Tensor2D);
+  const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses), 'float32') as tf.Tensor2D);
   return { xs, ys };
 }
 
@@ -109,7 +109,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
           if (recipe.optimizer.weightDecay > 0) {
             for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, recipe.optimizer.weightDecay));
           }
-          optimizer.applyGradients(grads);
+          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
           return value;
         });
         const loss = (await lossTensor.data())[0]!;
