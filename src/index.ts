@@ -4,3 +4,16 @@ export { initEngine, availableBackends, currentEngine, BACKEND_CHOICES } from '.
 export type { BackendChoice, EngineInfo } from './engine/backend.js';
 export { UserError } from './engine/errors.js';
 export type * from './tasks/spec.js';
+export {
+  createActivation,
+  activationNames,
+  activationOptionsSchema,
+  isAshLayer,
+  readAshState,
+  ashLayerStates,
+} from './activations/registry.js';
+export { AshLayer } from './activations/layers/ash.js';
+export { AshHardLayer, AshTopKLayer } from './activations/layers/ash-fixed.js';
+export { ReluLayer, LeakyReluLayer, SoftplusLayer, EluLayer, SeluLayer, GeluLayer, MishLayer } from './activations/layers/baselines.js';
+export { PReluLayer, SwishLayer } from './activations/layers/learned-baselines.js';
+export { normalQuantile } from './activations/normal-quantile.js';
