@@ -8,6 +8,8 @@ import { UserError } from '../engine/errors.js';
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName('ash')
+    // A flag given twice takes its last value (as most CLIs do) instead of becoming an array.
+    .parserConfiguration({ 'duplicate-arguments-array': false })
     .strict()
     .demandCommand(1, 'name a command; `ash --help` lists them')
     .recommendCommands()
