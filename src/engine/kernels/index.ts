@@ -1,7 +1,40 @@
-// Kernels the WASM backend lacks for training, supplied by the project.
-// (Filled in by the kernels module: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input.)
-let registered = false;
+// Kernels the WASM backend lacks for training (tfjs 4.22), supplied by the project:
+//   Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter, DepthwiseConv2dNativeBackpropInput;
+// and a replacement Conv2DBackpropInput, ~10x faster than tfjs's own (see conv2d_backprop_input.ts).
+import { tf } from '../tf.js';
+import { conv2DBackpropFilterConfig } from './conv2d_backprop_filter.js';
+import { makeConv2DBackpropInputConfig } from './conv2d_backprop_input.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise_backprop.js';
+
+export const MISSING_WASM_KERNELS = [conv2DBackpropFilterConfig, depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig];
+
+let missingRegistered = false;
+let originalBackpropInput: tf.KernelConfig | undefined;
+
+/**
+ * Register the project's WASM kernels. Idempotent. Call it after importing
+ * '@tensorflow/tfjs-backend-wasm' (whose import registers tfjs's own WASM kernels): the faster
+ * Conv2DBackpropInput replaces tfjs's only once that one is registered, and a later call installs it.
+ */
 export function registerWasmTrainingKernels(): void {
-  if (registered) return;
-  registered = true;
+  if (!missingRegistered) {
+    for (const config of MISSING_WASM_KERNELS) {
+      // A later tfjs that ships its own kernel keeps it.
+      if (!tf.getKernel(config.kernelName, 'wasm')) tf.registerKernel(config);
+    }
+    missingRegistered = true;
+  }
+  if (!originalBackpropInput) {
+    const original = tf.getKernel('Conv2DBackpropInput', 'wasm');
+    if (original) {
+      originalBackpropInput = original;
+      tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+      tf.registerKernel(makeConv2DBackpropInputConfig(original));
+    }
+  }
+}
+
+/** tfjs's own WASM Conv2DBackpropInput, once replaced (for benchmarks and comparisons). */
+export function originalWasmConv2DBackpropInput(): tf.KernelConfig | undefined {
+  return originalBackpropInput;
 }
