@@ -1,0 +1,78 @@
+// Grid expansion: a validated sweep config becomes one job per activation x model x dataset x seed,
+// each with a fully spelled-out spec (defaults filled, overrides applied, keys sorted) and an id
+// hashed from that spec.
+import type { TrainSpec } from '../tasks/spec.js';
+import { canonicalize, contentHash, slug } from './job-id.js';
+import { deepMerge } from './merge.js';
+import { DataLimitsSchema, TrainRecipeSchema, type SweepConfig } from './schema.js';
+
+/** A training spec plus where it belongs: the unit the runner schedules and the results store keeps. */
+export interface JobSpec extends TrainSpec {
+  sweep: string;
+  /** Row label in reports (the activation's label, or its name). */
+  label: string;
+}
+
+export interface Job {
+  /** `<label>-<model>-<dataset>-s<seed>-<hash>`; the hash covers the whole spec except `sweep`. */
+  id: string;
+  spec: JobSpec;
+}
+
+/** The id of a spec. `sweep` is left out: the sweep already names the directory the job lives in. */
+export function jobIdOf(spec: JobSpec): string {
+  const { sweep: _sweep, ...identity } = spec;
+  return [slug(spec.label), slug(spec.model), slug(spec.dataset), `s${spec.seed}`, contentHash(identity)].join('-');
+}
+
+/** The recipe and data limits of one model x dataset cell: sweep values, then the dataset's override, then the model's. */
+function cellSettings(config: SweepConfig, model: string, dataset: string): Pick<TrainSpec, 'train' | 'data'> {
+  const layers = [config.overrides?.dataset?.[dataset], config.overrides?.model?.[model]];
+  let train: unknown = config.train;
+  let data: unknown = config.data;
+  for (const layer of layers) {
+    train = deepMerge(train, layer?.train ?? {});
+    data = deepMerge(data, layer?.data ?? {});
+  }
+  // Already valid piecewise; parsing again gives the merged value its type.
+  return { train: TrainRecipeSchema.parse(train), data: DataLimitsSchema.parse(data) };
+}
+
+/**
+ * All jobs of a sweep. Seeds vary slowest, so a sweep stopped half-way has every activation at its
+ * first seeds rather than some activations complete and others missing.
+ */
+export function expandJobs(config: SweepConfig): Job[] {
+  const jobs: Job[] = [];
+  for (const seed of config.seeds) {
+    for (const dataset of config.grid.dataset) {
+      for (const model of config.grid.model) {
+        const { train, data } = cellSettings(config, model, dataset);
+        for (const entry of config.grid.activation) {
+          const written: JobSpec = {
+            sweep: config.name,
+            label: entry.label ?? entry.name,
+            activation: { ...entry.options, name: entry.name },
+            model,
+            dataset,
+            seed,
+            backend: config.backend,
+            train,
+            data,
+          };
+          const spec = canonicalize(written) as JobSpec;
+          jobs.push({ id: jobIdOf(spec), spec });
+        }
+      }
+    }
+  }
+  return jobs;
+}
+
+/** "3 activations x 1 model x 1 dataset x 2 seeds = 6 jobs" */
+export function describeGrid(config: SweepConfig): string {
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  const { activation, model, dataset } = config.grid;
+  const total = activation.length * model.length * dataset.length * config.seeds.length;
+  return `${n(activation.length, 'activation')} x ${n(model.length, 'model')} x ${n(dataset.length, 'dataset')} x ${n(config.seeds.length, 'seed')} = ${n(total, 'job')}`;
+}

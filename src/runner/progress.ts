@@ -1,0 +1,178 @@
+// Progress of a running sweep: a live view on a terminal (jobs done/running/failed, ETA, each running
+// job's epoch), JSON log lines anywhere else (CI logs, files). Both read the same executor events.
+import cliProgress from 'cli-progress';
+import pino from 'pino';
+import type { RunnerEvent } from './executor.js';
+import type { Plan, PlannedJob } from './plan.js';
+
+interface Running {
+  job: PlannedJob;
+  startedAt: number;
+  attempt: number;
+  epoch: number;
+  step: number;
+  steps: number;
+  loss?: number;
+}
+
+/** Counts, running jobs and an ETA, kept from executor events. */
+export class SweepTracker {
+  readonly total: number;
+  readonly skipped: number;
+  ok = 0;
+  diverged = 0;
+  failed = 0;
+  readonly running = new Map<string, Running>();
+  private readonly finishedSeconds: number[] = [];
+  private pending: number;
+
+  constructor(
+    plan: Plan,
+    private readonly slots: number,
+  ) {
+    this.total = plan.jobs.length;
+    this.skipped = plan.done.length;
+    this.pending = plan.toRun.length;
+  }
+
+  get done(): number {
+    return this.skipped + this.ok + this.diverged + this.failed;
+  }
+
+  update(event: RunnerEvent): void {
+    const id = event.job.id;
+    if (event.type === 'start') {
+      if (event.attempt === 1) this.pending--;
+      this.running.set(id, { job: event.job, startedAt: Date.now(), attempt: event.attempt, epoch: 1, step: 0, steps: 0 });
+    } else if (event.type === 'message') {
+      const run = this.running.get(id);
+      if (!run) return;
+      const m = event.message;
+      if (m.type === 'step') Object.assign(run, { epoch: m.epoch, step: m.step, steps: m.steps, loss: m.loss });
+      else if (m.type === 'epoch') Object.assign(run, { epoch: m.record.epoch + 1, step: 0 });
+    } else if (event.type === 'attempt-failed') {
+      this.running.delete(id);
+    } else if (event.type === 'end') {
+      const run = this.running.get(id);
+      if (run) this.finishedSeconds.push((Date.now() - run.startedAt) / 1000);
+      this.running.delete(id);
+      this[event.result.status]++;
+    }
+  }
+
+  /** Fraction of a running job's epochs done. */
+  fraction(run: Running): number {
+    const epochs = run.job.spec.train.epochs;
+    const within = run.steps > 0 ? run.step / run.steps : 0;
+    return Math.min(1, (run.epoch - 1 + within) / epochs);
+  }
+
+  /** Seconds left: unstarted jobs at the typical job time, plus what running jobs still need, over the slots. */
+  etaSeconds(): number | undefined {
+    const now = Date.now();
+    let perJob: number | undefined;
+    if (this.finishedSeconds.length > 0) perJob = this.finishedSeconds.reduce((a, b) => a + b, 0) / this.finishedSeconds.length;
+    else {
+      const guesses = [...this.running.values()].filter((r) => this.fraction(r) > 0).map((r) => (now - r.startedAt) / 1000 / this.fraction(r));
+      if (guesses.length > 0) perJob = guesses.reduce((a, b) => a + b, 0) / guesses.length;
+    }
+    if (perJob === undefined) return undefined;
+    let work = Math.max(0, this.pending) * perJob;
+    for (const run of this.running.values()) work += Math.max(0, perJob - (now - run.startedAt) / 1000);
+    return work / Math.max(1, Math.min(this.slots, this.pending + this.running.size));
+  }
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export interface ProgressView {
+  onEvent(event: RunnerEvent): void;
+  stop(): void;
+}
+
+/** The live terminal view: one line for the sweep, one per running job. */
+export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStream = process.stderr): ProgressView {
+  const tracker = new SweepTracker(plan, slots);
+  const multibar = new cliProgress.MultiBar(
+    { stream, hideCursor: true, clearOnComplete: false, autopadding: true, format: '{name} |{bar}| {info}', barsize: 24, fps: 5 },
+    cliProgress.Presets.shades_classic,
+  );
+  const overall = multibar.create(tracker.total, tracker.done, { name: 'sweep', info: '' });
+  const bars = new Map<string, cliProgress.SingleBar>();
+  const idWidth = Math.min(48, Math.max(...plan.jobs.map((j) => j.id.length), 5));
+  const refresh = () => {
+    overall.update(tracker.done, {
+      name: 'sweep'.padEnd(idWidth),
+      info: `${tracker.done}/${tracker.total} jobs  running ${tracker.running.size}  ok ${tracker.ok + tracker.skipped}  diverged ${tracker.diverged}  failed ${tracker.failed}  ETA ${formatDuration(tracker.etaSeconds())}`,
+    });
+    for (const [id, bar] of bars) {
+      const run = tracker.running.get(id);
+      if (!run) continue;
+      const epochs = run.job.spec.train.epochs;
+      const loss = run.loss === undefined ? '' : `  loss ${run.loss.toFixed(3)}`;
+      const attempt = run.attempt > 1 ? `  attempt ${run.attempt}` : '';
+      bar.update(Math.round(1000 * tracker.fraction(run)), {
+        name: id.slice(0, idWidth).padEnd(idWidth),
+        info: `epoch ${Math.min(run.epoch, epochs)}/${epochs}${run.steps ? `  step ${run.step}/${run.steps}` : ''}${loss}${attempt}`,
+      });
+    }
+  };
+  refresh();
+  return {
+    onEvent(event) {
+      tracker.update(event);
+      const id = event.job.id;
+      if (event.type === 'start' && !bars.has(id)) bars.set(id, multibar.create(1000, 0, { name: id, info: 'starting' }));
+      if (event.type === 'attempt-failed') {
+        multibar.log(`${id}: attempt ${event.attempt} failed${event.willRetry ? ', retrying' : ''}: ${event.error.split('\n')[0]}\n`);
+      }
+      if (event.type === 'end') {
+        const { status, metrics } = event.result;
+        multibar.log(`${id}: ${status}${metrics.top1 === null ? '' : `  top1 ${metrics.top1.toFixed(2)}%`}\n`);
+        // Removing redraws, which also prints the log line above the bars.
+        const bar = bars.get(id);
+        if (bar) multibar.remove(bar);
+        bars.delete(id);
+      }
+      refresh();
+    },
+    stop() {
+      refresh();
+      // A last redraw prints log lines still waiting for the next scheduled frame.
+      multibar.update();
+      multibar.stop();
+    },
+  };
+}
+
+/** JSON lines (pino) for logs: one per job start, epoch, failed attempt and end, with the counts and ETA. */
+export function jsonView(plan: Plan, slots: number, destination: pino.DestinationStream = pino.destination({ dest: 2, sync: true })): ProgressView {
+  const tracker = new SweepTracker(plan, slots);
+  const log = pino({ base: { sweep: plan.jobs[0]?.spec.sweep } }, destination);
+  const counts = () => ({ done: tracker.done, total: tracker.total, running: tracker.running.size, failed: tracker.failed, eta: formatDuration(tracker.etaSeconds()) });
+  log.info({ total: tracker.total, alreadyDone: tracker.skipped, toRun: plan.toRun.length, slots }, 'sweep started');
+  return {
+    onEvent(event) {
+      tracker.update(event);
+      const jobId = event.job.id;
+      if (event.type === 'start') log.info({ jobId, attempt: event.attempt, slot: event.slot, gpu: event.gpu }, 'job started');
+      else if (event.type === 'message' && event.message.type === 'epoch') {
+        const { epoch, top1, valLoss, trainLoss, seconds } = event.message.record;
+        log.info({ jobId, epoch, epochs: event.job.spec.train.epochs, trainLoss, valLoss, top1, seconds, ...counts() }, 'epoch');
+      } else if (event.type === 'attempt-failed') log.warn({ jobId, attempt: event.attempt, willRetry: event.willRetry, error: event.error }, 'job attempt failed');
+      else if (event.type === 'end') {
+        const { status, metrics, error } = event.result;
+        log.info({ jobId, status, top1: metrics.top1, error, ...counts() }, 'job ended');
+      }
+    },
+    stop() {
+      log.info(counts(), 'sweep ended');
+    },
+  };
+}

@@ -1,0 +1,141 @@
+// A whole sweep: load and expand the config, skip what is already finished, run the rest on the
+// local pool with a progress view, and end with the summary table. Re-running after any interruption
+// (kill -9 included) picks up where the last run stopped.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { availableBackends, type BackendChoice } from '../engine/backend.js';
+import { UserError } from '../engine/errors.js';
+import { loadSweepConfig } from '../config/load.js';
+import { describeGrid, expandJobs } from '../config/expand.js';
+import { executeJobs, type JobCommand } from './executor.js';
+import { lockSweepDir } from './lock.js';
+import { planJobs, type Plan } from './plan.js';
+import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
+import type { JobResult } from './result.js';
+import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
+import { formatSummary, summarize, type SummaryRow } from './summary.js';
+
+export interface SweepOptions {
+  file: string;
+  set?: string | readonly string[];
+  /** Results root; the sweep writes to <out>/<name>/. */
+  out: string;
+  /** Jobs at once; default: one per core for wasm/cpu (each WASM job is single-threaded), else one per GPU. */
+  jobs?: number;
+  gpus?: string[];
+  dryRun?: boolean;
+  progress?: 'auto' | 'tty' | 'json';
+  /** For tests: how to start a job process, and extra environment for it. */
+  command?: JobCommand;
+  env?: Record<string, string>;
+  /** Where progress goes (default: stderr). */
+  progressStream?: NodeJS.WritableStream;
+}
+
+export interface SweepOutcome {
+  exitCode: number;
+  plan: Plan;
+  results: Map<string, JobResult>;
+  rows: SummaryRow[];
+}
+
+/** `--gpus 0,1` as ['0', '1']. */
+export function parseGpuList(text: string): string[] {
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((id) => !/^\d+$/.test(id))) throw new UserError(`--gpus ${text}: expected a comma-separated list of GPU indices, e.g. --gpus 0,1`);
+  return ids;
+}
+
+export function defaultSlots(backend: BackendChoice, gpus?: string[]): number {
+  if (gpus && gpus.length > 0) return gpus.length;
+  const name = backend === 'auto' ? availableBackends()[0] : backend;
+  // Native TensorFlow spreads one job over all cores (or owns the GPU); WASM and cpu jobs use one core each.
+  return name === 'wasm' || name === 'cpu' ? availableParallelism() : 1;
+}
+
+function write(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream = process.stdout): Promise<SweepOutcome> {
+  const loaded = loadSweepConfig(options.file, options.set !== undefined ? { set: options.set } : {});
+  const { config } = loaded;
+  const jobs = expandJobs(config);
+  const sweepDir = join(options.out, config.name);
+  const plan = planJobs(jobs, sweepDir);
+  if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
+    throw new UserError(`--jobs ${options.jobs}: expected a whole number >= 1`);
+  }
+  const slots = Math.min(options.jobs ?? defaultSlots(config.backend, options.gpus), Math.max(1, plan.toRun.length));
+  write(out, `sweep ${config.name}: ${describeGrid(config)}; ${plan.done.length} already finished, ${plan.toRun.length} to run on ${slots} slot${slots === 1 ? '' : 's'}${options.gpus ? ` (GPUs ${options.gpus.join(',')})` : ''}; results in ${sweepDir}`);
+
+  if (options.dryRun) {
+    for (const job of plan.jobs) write(out, `  ${job.state.padEnd(5)}  ${job.id}`);
+    const results = new Map(plan.done.map((j) => [j.id, j.previous!]));
+    return { exitCode: 0, plan, results, rows: summarize(plan.jobs, results) };
+  }
+
+  ensureDir(sweepDir);
+  const release = lockSweepDir(sweepDir);
+  const started = Date.now();
+  let view: ProgressView | undefined;
+  const results = new Map<string, JobResult>();
+  // Ctrl-C / kill: put the terminal back and free the lock; execa stops the job processes as we exit.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    view?.stop();
+    release();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // What a killed writer may have left: temp files are never results, so they go.
+    removeStaleTempFiles(sweepDir);
+    for (const job of plan.jobs) removeStaleTempFiles(job.dir);
+    writeJsonAtomic(join(sweepDir, SWEEP_FILE), {
+      name: config.name,
+      files: loaded.files,
+      set: typeof options.set === 'string' ? [options.set] : (options.set ?? []),
+      config,
+      jobs: plan.jobs.map((j) => j.id),
+      startedAt: new Date(started).toISOString(),
+    });
+    const tty = options.progress === 'tty' || (options.progress !== 'json' && process.stderr.isTTY === true);
+    const stream = options.progressStream;
+    view = tty ? terminalView(plan, slots, (stream ?? process.stderr) as NodeJS.WriteStream) : jsonView(plan, slots, ...(stream ? [stream] : []));
+    const shown = view;
+    for (const job of plan.done) results.set(job.id, job.previous!);
+    const ran = await executeJobs(plan.toRun, {
+      slots,
+      ...(options.gpus ? { gpus: options.gpus } : {}),
+      retries: config.retries,
+      ...(config.timeoutMinutes !== undefined ? { timeoutMs: config.timeoutMinutes * 60_000 } : {}),
+      ...(options.command ? { command: options.command } : {}),
+      ...(options.env ? { env: options.env } : {}),
+      onEvent: (event) => shown.onEvent(event),
+    });
+    for (const result of ran) results.set(result.jobId, result);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    view?.stop();
+    release();
+  }
+
+  const rows = summarize(plan.jobs, results);
+  const all = [...results.values()];
+  const count = (status: string) => all.filter((r) => r.status === status).length;
+  write(out, '');
+  write(out, formatSummary(rows));
+  write(out, '');
+  write(
+    out,
+    `sweep ${config.name}: ${all.length} results: ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed` +
+      ` (${plan.done.length} from earlier runs); ${formatDuration((Date.now() - started) / 1000)} wall; results in ${sweepDir}`,
+  );
+  for (const failed of all.filter((r) => r.status === 'failed')) {
+    write(out, `  failed: ${failed.jobId}: ${(failed.error ?? '').split('\n')[0]} (see ${join(sweepDir, failed.jobId, 'output.log')})`);
+  }
+  const exitCode = count('failed') === 0 && all.length === plan.jobs.length ? 0 : 1;
+  return { exitCode, plan, results, rows };
+}

@@ -1,0 +1,33 @@
+// Shared helpers for runner tests: small sweeps written to temp directories.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadSweepConfig } from '../../src/config/load.js';
+import { expandJobs } from '../../src/config/expand.js';
+import { planJobs, type Plan } from '../../src/runner/plan.js';
+import type { JobCommand } from '../../src/runner/executor.js';
+
+export function tempDir(prefix = 'ash-runner-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A sweep config whose relu entries carry these labels (the fake job acts on the label). */
+export function writeSweep(dir: string, name: string, labels: string[], seeds: number[] = [1], epochs = 1, extra = ''): string {
+  const file = join(dir, `${name}.yaml`);
+  const activations = labels.map((label) => `{ name: relu, label: ${label} }`).join(', ');
+  writeFileSync(
+    file,
+    `name: ${name}\nbackend: wasm\ngrid: { activation: [${activations}], model: [resnet20], dataset: [fashion-mnist] }\nseeds: [${seeds.join(', ')}]\ntrain: { epochs: ${epochs} }\n${extra}`,
+  );
+  return file;
+}
+
+export function planFor(file: string, out: string): Plan {
+  const { config } = loadSweepConfig(file);
+  return planJobs(expandJobs(config), join(out, config.name));
+}
+
+export const FAKE_JOB: JobCommand = {
+  file: process.execPath,
+  args: (dir) => [resolve('test/runner/fixtures/fake-job.mjs'), dir],
+};
