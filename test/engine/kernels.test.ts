@@ -494,3 +494,26 @@ test('a dy of the wrong shape is refused with the kernel, the input and both sha
   );
   tf.dispose([x, dy]);
 });
+
+test('WASM Identity and same-dtype Cast share data safely', async () => {
+  await initEngine({ backend: 'wasm' });
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const x = tf.tensor1d([1, 2, 3]);
+  const before = backend.numDataIds();
+  const clone = tf.clone(x);
+  const same = tf.cast(x, 'float32');
+  // No new buffers: both share x's data.
+  assert.equal(backend.numDataIds(), before);
+  x.dispose();
+  assert.deepEqual([...clone.dataSync()], [1, 2, 3]);
+  same.dispose();
+  assert.deepEqual([...clone.dataSync()], [1, 2, 3]);
+  clone.dispose();
+  assert.equal(backend.numDataIds(), before - 1);
+  // A cast to another dtype still converts.
+  const ints = tf.cast(tf.tensor1d([1.7, -2.2]), 'int32');
+  assert.deepEqual([...ints.dataSync()], [1, -2]);
+  // Gradients through a clone are unchanged.
+  const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.clone(a), a)))(tf.tensor1d([3, -1]));
+  assert.deepEqual([...g.dataSync()], [6, -2]);
+});
