@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import { formatProblems, REPORT_FORMATS, renderReport, reportFromDir, writeReport, type ReportFormat } from '../report/index.js';
+
+interface ReportArgs {
+  results: string;
+  format?: ReportFormat;
+  out?: string;
+  metric: string[];
+  paper?: string;
+  paperModel?: string;
+}
+
+export const reportCommand: CommandModule<object, ReportArgs> = {
+  command: 'report <results>',
+  describe: "Tables (mean ± 95% CI over seeds, in the paper's layout), figures and an html page from a results directory",
+  builder: (y) =>
+    y
+      .positional('results', { type: 'string', demandOption: true, describe: 'results directory (<dir>/<sweep>/<jobId>/result.json, or one sweep)' })
+      .option('format', { choices: REPORT_FORMATS, describe: 'output format (default md on stdout; all formats with --out)' })
+      .option('out', { type: 'string', describe: 'write report.{md,csv,tex,html,json} and figures/*.svg into this directory' })
+      .option('metric', {
+        type: 'string',
+        array: true,
+        default: ['top1'],
+        coerce: (values: string[]) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
+        describe: 'metric(s) to tabulate: top1, top5, valLoss, ... (repeat or comma-separate)',
+      })
+      .option('paper', { type: 'string', describe: 'compare with a paper table, e.g. table2-cifar10 (default: the one the sweep names)' })
+      .option('paper-model', {
+        type: 'string',
+        describe: 'paper column for models the paper does not have, e.g. resnet164, or resnet20=resnet164,...',
+      }) as never,
+  handler: async (args) => {
+    const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel });
+    if (report.problems.length > 0) process.stderr.write(`ash report: skipped files:\n${formatProblems(report.problems)}\n`);
+    for (const note of report.notes) process.stderr.write(`ash report: note: ${note}\n`);
+    if (args.out) {
+      const written = await writeReport(report, args.out, args.format ? [args.format] : REPORT_FORMATS);
+      process.stderr.write(`ash report: wrote ${written.length} files to ${args.out}\n`);
+      return;
+    }
+    process.stdout.write(await renderReport(report, args.format ?? 'md'));
+  },
+};

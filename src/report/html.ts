@@ -1,0 +1,147 @@
+// HTML: one self-contained page (inline CSS and SVG, no scripts, no external files) with tables, figures and
+// the metadata of the runs.
+import type { Report, SweepReport } from './build.js';
+import { cellText, columnTitle, legend, MISSING, tableCaption, verdictRows } from './cell-text.js';
+import type { Figure } from './figures/index.js';
+import { formatDuration, type RunMetadata } from './metadata.js';
+import type { ReportTable, TableCell } from './table.js';
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const STYLE = `
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; } h3 { font-size: 1.05rem; }
+table.results { border-collapse: collapse; margin: 0.5rem 0; font-variant-numeric: tabular-nums; }
+table.results caption { text-align: left; font-weight: 600; padding-bottom: 0.3rem; }
+table.results th, table.results td { padding: 0.25rem 0.7rem; border-bottom: 1px solid #e3e3e3; text-align: right; }
+table.results th:first-child, table.results td:first-child { text-align: left; }
+table.results thead th { border-bottom: 2px solid #444; }
+table.results tfoot td { font-style: italic; color: #444; }
+table.results tfoot tr:first-child td { border-top: 2px solid #444; }
+td .ci, td .paper { color: #555; } td .runs { color: #a33; font-size: 0.85em; } td .diff { font-size: 0.9em; }
+td.best strong { color: #000; }
+.legend, .note { color: #555; font-size: 0.9rem; max-width: 60rem; }
+.problems { background: #fff4e5; border-left: 4px solid #e69500; padding: 0.5rem 1rem; }
+dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
+dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
+pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; font-size: 0.85rem; }
+figure { margin: 1.5rem 0; } figure svg { max-width: 100%; height: auto; }
+figcaption { color: #555; font-size: 0.9rem; }
+`;
+
+function renderCell(cell: TableCell | null, table: ReportTable, model: string, label: string): string {
+  const attrs = `data-activation="${escapeHtml(label)}" data-model="${escapeHtml(model)}"`;
+  if (!cell) return `<td ${attrs}></td>`;
+  const t = cellText(cell, table);
+  const ours = `<span class="mean">${t.mean}</span> ± <span class="ci">${t.ci ?? MISSING}</span>`;
+  let html = cell.best ? `<strong>${ours}</strong>` : ours;
+  if (t.runs) html += ` <span class="runs">(${escapeHtml(t.runs)})</span>`;
+  if (t.paper) {
+    html +=
+      `<br><span class="paper" title="paper">paper ${t.paper.mean} ± ${t.paper.ci ?? MISSING}</span>` +
+      ` <span class="diff" title="ours - paper">Δ ${t.paper.diff ?? MISSING}</span>`;
+  }
+  return `<td ${attrs}${cell.best ? ' class="best"' : ''}>${html}</td>`;
+}
+
+export function renderHtmlTable(table: ReportTable): string {
+  const head = `<tr><th>Activation</th>${table.columns.map((c) => `<th>${escapeHtml(columnTitle(c))}</th>`).join('')}</tr>`;
+  const body = table.rows
+    .map(
+      (row) =>
+        `<tr><th scope="row">${escapeHtml(row.label)}</th>` +
+        row.cells.map((c, i) => renderCell(c, table, table.columns[i]!.model, row.label)).join('') +
+        '</tr>',
+    )
+    .join('\n');
+  const foot = verdictRows(table)
+    .map((v) => `<tr><td>${escapeHtml(v.label)}</td>${table.columns.map((c) => `<td>${escapeHtml(v.text(c.verdict))}</td>`).join('')}</tr>`)
+    .join('\n');
+  const notes = [...table.notes.map((n) => `Note: ${n}`), ...(table.paper ? table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`) : [])];
+  return [
+    `<table class="results" data-sweep="${escapeHtml(table.sweep)}" data-dataset="${escapeHtml(table.dataset)}" data-metric="${escapeHtml(table.metric.key)}">`,
+    `<caption>${escapeHtml(tableCaption(table))}</caption>`,
+    `<thead>${head}</thead>`,
+    `<tbody>\n${body}\n</tbody>`,
+    foot ? `<tfoot>\n${foot}\n</tfoot>` : '',
+    '</table>',
+    `<p class="legend">${escapeHtml(legend(table))}</p>`,
+    ...notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`),
+  ].join('\n');
+}
+
+function renderMetadata(meta: RunMetadata): string {
+  const items: [string, string][] = [
+    ['Runs', `${meta.runs.ok + meta.runs.diverged + meta.runs.failed} (${meta.runs.ok} ok, ${meta.runs.diverged} diverged, ${meta.runs.failed} failed)`],
+    ['Backend', meta.backends.join(', ') || 'unknown'],
+    ['Commit', meta.commits.join(', ') || 'not recorded'],
+    ['Compute time', `${formatDuration(meta.computeSeconds)} (sum over jobs of finishedAt - startedAt)`],
+    ['Elapsed', `${formatDuration(meta.elapsedSeconds)}${meta.firstStart ? ` (${meta.firstStart} to ${meta.lastFinish})` : ''}`],
+  ];
+  if (meta.paperTables.length > 0) items.push(['Paper table named by the sweep', meta.paperTables.join(', ')]);
+  for (const [pkg, versions] of Object.entries(meta.versions)) items.push([pkg, versions.join(', ')]);
+  for (const [key, values] of Object.entries(meta.environment)) items.push([`env.${key}`, values.join(', ')]);
+  const dl = `<dl class="meta">${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  const recipes = meta.recipes
+    .map((r) => `<p>Recipe used by ${r.runs} run(s):</p><pre class="recipe">${escapeHtml(r.recipe)}</pre>`)
+    .join('\n');
+  return `${dl}\n${recipes || '<p>No training recipe recorded.</p>'}`;
+}
+
+function renderFigure(figure: Figure): string {
+  // The SVG comes from vega's own serializer (escaped text), so it is inlined as is.
+  return `<figure data-figure="${escapeHtml(figure.name)}">${figure.svg}<figcaption>${escapeHtml(figure.title)}</figcaption></figure>`;
+}
+
+function renderSweep(sweep: SweepReport, figures: readonly Figure[]): string {
+  return [
+    `<section class="sweep" data-sweep="${escapeHtml(sweep.sweep)}">`,
+    `<h2>Sweep ${escapeHtml(sweep.sweep)}</h2>`,
+    '<h3>Results</h3>',
+    sweep.tables.length > 0 ? sweep.tables.map(renderHtmlTable).join('\n') : '<p>No table: no run recorded the requested metric.</p>',
+    figures.length > 0 ? `<h3>Figures</h3>\n${figures.map(renderFigure).join('\n')}` : '',
+    '<h3>Runs</h3>',
+    renderMetadata(sweep.metadata),
+    '</section>',
+  ].join('\n');
+}
+
+export interface HtmlFigures {
+  /** Figures per sweep name. */
+  sweeps: ReadonlyMap<string, readonly Figure[]>;
+  /** Figures not tied to a sweep (the activation functions). */
+  shared: readonly Figure[];
+}
+
+export function renderHtml(report: Report, figures: HtmlFigures): string {
+  const name = report.sweeps.length === 1 ? `sweep ${report.sweeps[0]!.sweep}` : report.root;
+  const problems =
+    report.problems.length + report.notes.length > 0
+      ? `<div class="problems">${
+          report.problems.length > 0
+            ? `<p><strong>Skipped ${report.problems.length} file(s):</strong></p><ul>${report.problems
+                .map((p) => `<li><code>${escapeHtml(p.file)}</code>: ${escapeHtml(p.message)}</li>`)
+                .join('')}</ul>`
+            : ''
+        }${report.notes.map((n) => `<p>Note: ${escapeHtml(n)}</p>`).join('')}</div>`
+      : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ash-bench report: ${escapeHtml(name)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>ash-bench report: ${escapeHtml(name)}</h1>
+<p class="note">Results directory <code>${escapeHtml(report.root)}</code>; metrics ${escapeHtml(report.metrics.join(', '))}. Reproduction of "Stochastic Adaptive Activation Function" (ASH, NeurIPS 2022).</p>
+${problems}
+${report.sweeps.map((s) => renderSweep(s, figures.sweeps.get(s.sweep) ?? [])).join('\n')}
+${figures.shared.length > 0 ? `<h2>Activation functions</h2>\n${figures.shared.map(renderFigure).join('\n')}` : ''}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,66 @@
+// Markdown: the paper's table layout as GitHub-flavoured Markdown.
+import type { Report, SweepReport } from './build.js';
+import { cellText, columnTitle, legend, tableCaption, verdictRows } from './cell-text.js';
+import { metadataLine } from './metadata.js';
+import type { ReportTable, TableCell } from './table.js';
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|');
+}
+
+function renderCell(cell: TableCell | null, table: ReportTable): string {
+  if (!cell) return '';
+  const t = cellText(cell, table);
+  const ours = `${t.mean} ± ${t.ci ?? '—'}`;
+  let text = cell.best ? `**${ours}**` : ours;
+  if (t.runs) text += ` (${t.runs})`;
+  if (t.paper) text += ` / ${t.paper.mean} ± ${t.paper.ci ?? '—'} / ${t.paper.diff ?? '—'}`;
+  return escape(text);
+}
+
+export function renderMarkdownTable(table: ReportTable): string {
+  const header = ['Activation', ...table.columns.map(columnTitle)];
+  const lines = [
+    `| ${header.map(escape).join(' | ')} |`,
+    `|${['---', ...table.columns.map(() => '---:')].join('|')}|`,
+  ];
+  for (const row of table.rows) {
+    lines.push(`| ${[escape(row.label), ...row.cells.map((c) => renderCell(c, table))].join(' | ')} |`);
+  }
+  for (const verdict of verdictRows(table)) {
+    lines.push(`| *${escape(verdict.label)}* | ${table.columns.map((c) => escape(verdict.text(c.verdict))).join(' | ')} |`);
+  }
+  const after = [legend(table), ...table.notes.map((n) => `Note: ${n}`)];
+  if (table.paper) after.push(...table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`));
+  return [`### ${escape(tableCaption(table))}`, '', ...lines, '', after.join('\n\n')].join('\n');
+}
+
+/** The tables of one sweep with its one-line metadata: what the sweep runner prints at the end. */
+export function renderMarkdownSweep(sweep: SweepReport): string {
+  const parts = [`## Sweep ${sweep.sweep}`, '', metadataLine(sweep.metadata)];
+  if (sweep.tables.length === 0) parts.push('', 'No table: no run of this sweep recorded the requested metric.');
+  for (const table of sweep.tables) parts.push('', renderMarkdownTable(table));
+  return parts.join('\n');
+}
+
+export function renderProblems(report: Report): string[] {
+  if (report.problems.length === 0 && report.notes.length === 0) return [];
+  const lines: string[] = [];
+  if (report.problems.length > 0) {
+    lines.push(`**Skipped ${report.problems.length} file(s):**`, '');
+    for (const p of report.problems) lines.push(`- \`${p.file}\`: ${p.message}`);
+  }
+  if (report.notes.length > 0) {
+    if (lines.length > 0) lines.push('');
+    for (const n of report.notes) lines.push(`- Note: ${n}`);
+  }
+  return lines;
+}
+
+export function renderMarkdown(report: Report): string {
+  const parts = [`# ash-bench report: ${report.root}`];
+  const problems = renderProblems(report);
+  if (problems.length > 0) parts.push('', ...problems);
+  for (const sweep of report.sweeps) parts.push('', renderMarkdownSweep(sweep));
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,6 @@
+// Statistics used by the reports: per-cell summaries, significance of differences, rank agreement.
+export { summarize, mean, sampleVariance, tCritical95 } from './summary.js';
+export type { Summary } from './summary.js';
+export { welchTTest } from './welch.js';
+export type { WelchResult } from './welch.js';
+export { kendallTauB } from './kendall.js';
