@@ -14,6 +14,7 @@ import { jsonView, terminalView, formatDuration, type ProgressView } from './pro
 import type { JobResult } from './result.js';
 import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
 import { formatSummary, summarize, type SummaryRow } from './summary.js';
+import { renderSweepSummary } from '../report/index.js';
 
 export interface SweepOptions {
   file: string;
@@ -128,6 +129,10 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   write(out, '');
   write(out, formatSummary(rows));
   write(out, '');
+  if (all.some((r) => r.status === 'ok')) {
+    // Mean and 95% CI over seeds, in the paper's layout (`ash report` makes the full report).
+    write(out, renderSweepSummary(sweepDir, { metric: 'top1' }));
+  }
   write(
     out,
     `sweep ${config.name}: ${all.length} results: ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed` +

@@ -5,6 +5,7 @@ import { cpus } from 'node:os';
 import { tf, tfl } from '../engine/tf.js';
 import { initEngine } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
+import { packageCommit } from '../engine/provenance.js';
 import { getDataset } from '../data/registry.js';
 import { batchIndices, makeBatch } from '../data/batches.js';
 import type { ClassificationData, ClassificationSplit } from '../data/types.js';
@@ -58,6 +59,27 @@ export function evaluate(model: tfl.LayersModel, data: ClassificationData, split
   return summarise(tally);
 }
 
+/**
+ * One SGD step on a batch: forward, softmax cross-entropy, gradients, weight decay, update; returns the loss.
+ * Shared with `ash bench`, so that the benchmark times exactly the step that training runs. Call inside tf.tidy.
+ */
+export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, weightDecay: number): (xs: tf.Tensor4D, ys: tf.Tensor2D) => tf.Scalar {
+  const trainable = model.trainableWeights;
+  const variables = trainable.map((w) => w.read() as tf.Variable);
+  const decayed = trainable.filter(isDecayed).map((w) => w.read() as tf.Variable);
+  return (xs, ys) => {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(xs, { training: true }) as tf.Tensor;
+      return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
+    }, variables);
+    if (weightDecay > 0) {
+      for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, weightDecay));
+    }
+    optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+    return value;
+  };
+}
+
 /** Train one model as `spec` says. Resolves with status 'diverged' when the loss stops being finite. */
 export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainResult> {
   const engine = await initEngine({ backend: spec.backend });
@@ -74,10 +96,8 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
     seed: spec.seed,
     bnMomentum: recipe.bnMomentum,
   });
-  const trainable = model.trainableWeights;
-  const variables = trainable.map((w) => w.read() as tf.Variable);
-  const decayed = trainable.filter(isDecayed).map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
+  const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
   const params = model.countParams();
   hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length });
 
@@ -102,20 +122,14 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
         const batch = makeBatch(data, data.train, indices, { rng: augmentRng, options: recipe.augment });
         const lossTensor = tf.tidy(() => {
           const { xs, ys } = toTensors(data, batch.x, batch.y, batch.size);
-          const { value, grads } = tf.variableGrads(() => {
-            const logits = model.apply(xs, { training: true }) as tf.Tensor;
-            return tf.losses.softmaxCrossEntropy(ys, logits) as tf.Scalar;
-          }, variables);
-          if (recipe.optimizer.weightDecay > 0) {
-            for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, recipe.optimizer.weightDecay));
-          }
-          optimizer.applyGradients(grads as tf.NamedTensorMap as never);
-          return value;
+          return trainStep(xs, ys);
         });
         const loss = (await lossTensor.data())[0]!;
         lossTensor.dispose();
         step++;
         globalStep++;
+        // `ash bench` measures job start-up to the end of the first step from this line (ms since process start).
+        if (globalStep === 1 && process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: first-step-done ${performance.now().toFixed(1)}\n`);
         if (!Number.isFinite(loss)) {
           status = 'diverged';
           error = `training loss became ${loss} at epoch ${epoch}, step ${step}`;
@@ -159,6 +173,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
       simd: engine.simd,
       threads: engine.threads,
       cpu: cpus()[0]?.model,
+      commit: packageCommit(),
       params,
       activationSites: activationSites.length,
       trainCount: data.train.count,
