@@ -1,33 +1,103 @@
-// Datasets by name. Each loader returns raw uint8 NHWC images plus labels (see types.ts).
-import { unknownName } from '../engine/errors.js';
+// Datasets by name. Classification loaders return raw uint8 NHWC images plus labels (see types.ts) and are
+// what `ash train` uses; detection and segmentation datasets are parsed to plain records and can be
+// listed and inspected (their training loops come with the detection/segmentation tasks).
+import { UserError, unknownName } from '../engine/errors.js';
+import { inspectAde20k } from './ade20k.js';
+import { inspectCoco } from './coco.js';
+import { inspectFashionScenes } from './fashion-scenes.js';
+import { inspectVocDetection, inspectVocSegmentation } from './voc.js';
+import { CIFAR10, CIFAR100, CIFAR100_COARSE, loadCifar } from './cifar.js';
+import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder } from './imagefolder.js';
 import { FASHION_MNIST, MNIST, loadMnistFamily } from './mnist.js';
-import type { ClassificationData, LoadOptions } from './types.js';
+import { summariseClassification, type DatasetSummary } from './summary.js';
+import type { ClassificationData, ReaderOptions } from './types.js';
 
 export interface DatasetEntry {
   name: string;
   task: 'classification';
   description: string;
-  load(options: LoadOptions): Promise<ClassificationData>;
+  load(options: ReaderOptions): Promise<ClassificationData>;
+  /** Summary for `ash datasets inspect`; without it the data is loaded whole and summarised. */
+  inspect?(options: ReaderOptions): Promise<DatasetSummary>;
 }
 
-const entries: DatasetEntry[] = [
+export interface AnnotatedDatasetEntry {
+  name: string;
+  task: 'detection' | 'segmentation';
+  description: string;
+  inspect(options: ReaderOptions): Promise<DatasetSummary>;
+}
+
+export type AnyDatasetEntry = DatasetEntry | AnnotatedDatasetEntry;
+
+const entries: AnyDatasetEntry[] = [
   { name: 'fashion-mnist', task: 'classification', description: 'Fashion-MNIST, 28x28x1, 10 classes (IDX files; Debian: dataset-fashion-mnist)', load: (o) => loadMnistFamily(FASHION_MNIST, o) },
   { name: 'mnist', task: 'classification', description: 'MNIST digits, 28x28x1, 10 classes (IDX files)', load: (o) => loadMnistFamily(MNIST, o) },
+  { name: 'cifar10', task: 'classification', description: 'CIFAR-10, 32x32x3, 10 classes (binary version: data_batch_1..5.bin, test_batch.bin)', load: (o) => loadCifar(CIFAR10, o) },
+  { name: 'cifar100', task: 'classification', description: 'CIFAR-100, 32x32x3, 100 fine classes (binary version: train.bin, test.bin)', load: (o) => loadCifar(CIFAR100, o) },
+  { name: 'cifar100-coarse', task: 'classification', description: 'CIFAR-100 with its 20 coarse (superclass) labels', load: (o) => loadCifar(CIFAR100_COARSE, o) },
+  {
+    name: 'imagefolder',
+    task: 'classification',
+    description: 'ImageNet-style ROOT/{train,val}/<class>/*.jpg (Imagenette, ImageNet-100, ImageNet); 224x224 centre crop of the 256 resize',
+    load: (o) => loadImageFolder(IMAGEFOLDER, o),
+    inspect: (o) => inspectImageFolder(IMAGEFOLDER, o),
+  },
+  {
+    name: 'tiny-imagenet',
+    task: 'classification',
+    description: 'Tiny-ImageNet-200, 64x64x3, 200 classes (train/<wnid>/images, val/val_annotations.txt)',
+    load: (o) => loadImageFolder(TINY_IMAGENET, o),
+    inspect: (o) => inspectImageFolder(TINY_IMAGENET, o),
+  },
+  { name: 'voc-detection', task: 'detection', description: 'PASCAL VOC 2007/2012 boxes, 20 classes (VOCdevkit: Annotations/*.xml, ImageSets/Main)', inspect: inspectVocDetection },
+  { name: 'voc-segmentation', task: 'segmentation', description: 'PASCAL VOC 2007/2012 masks, 21 classes (SegmentationClass/*.png, 255 = ignore)', inspect: inspectVocSegmentation },
+  { name: 'coco', task: 'detection', description: 'COCO 2017 instances, 80 classes (annotations/instances_<split>2017.json)', inspect: inspectCoco },
+  { name: 'ade20k', task: 'segmentation', description: 'ADE20K scene parsing, 150 classes (ADEChallengeData2016/, 0 = ignore)', inspect: inspectAde20k },
+  {
+    name: 'fashion-scenes',
+    task: 'detection',
+    description: '1-3 real Fashion-MNIST items on a 64x64 canvas, tight boxes and per-pixel masks (seeded; limits = scene counts)',
+    inspect: inspectFashionScenes,
+  },
 ];
 
-const byName = new Map(entries.map((e) => [e.name, e]));
+const byName = new Map<string, AnyDatasetEntry>(entries.map((e) => [e.name, e]));
 
+/** Names of the classification datasets (those `ash train` accepts). */
 export function datasetNames(): string[] {
-  return [...byName.keys()];
+  return [...byName.values()].filter((e) => e.task === 'classification').map((e) => e.name);
 }
 
+/** Every dataset, whatever its task, in registration order. */
+export function listDatasets(): AnyDatasetEntry[] {
+  return [...byName.values()];
+}
+
+/** A classification dataset by name (what the training loop loads). */
 export function getDataset(name: string): DatasetEntry {
   const entry = byName.get(name);
-  if (!entry) throw unknownName('dataset', name, datasetNames());
+  if (entry?.task === 'classification') return entry;
+  if (entry) throw new UserError(`dataset '${name}' is a ${entry.task} dataset; training takes a classification dataset: ${datasetNames().sort().join(', ')}`);
+  throw unknownName('dataset', name, [...byName.keys()]);
+}
+
+/** Any dataset by name. */
+export function getAnyDataset(name: string): AnyDatasetEntry {
+  const entry = byName.get(name);
+  if (!entry) throw unknownName('dataset', name, [...byName.keys()]);
   return entry;
 }
 
+/** The `ash datasets inspect` summary of a dataset at `options.dataDir` (or its default place). */
+export async function inspectDataset(name: string, options: ReaderOptions): Promise<DatasetSummary> {
+  const entry = getAnyDataset(name);
+  if (entry.inspect) return entry.inspect(options);
+  if (entry.task !== 'classification') throw new Error(`dataset ${name} has no inspect`);
+  return summariseClassification(await entry.load({ ...options, cacheDir: false }));
+}
+
 /** Add a dataset (used by dataset modules that register themselves). */
-export function registerDataset(entry: DatasetEntry): void {
+export function registerDataset(entry: AnyDatasetEntry): void {
   byName.set(entry.name, entry);
 }

@@ -21,10 +21,73 @@ export interface ClassificationData {
   test: ClassificationSplit;
   /** Where the data came from (files), for the run record. */
   source: string[];
+  /** Class names in label order, where the format ships them. */
+  classNames?: string[];
 }
 
 export interface LoadOptions {
   dataDir?: string;
   trainLimit?: number;
   testLimit?: number;
+}
+
+/** Extra loader options some readers understand; every field is optional so older callers keep working. */
+export interface ReaderOptions extends LoadOptions {
+  /** Decoded-tensor cache: directory to use, or false to bypass it (default: $ASH_CACHE_DIR or .cache/ash-bench). */
+  cacheDir?: string | false;
+  /** Output side length for readers that resize (imagefolder); ignored by fixed-size formats. */
+  imageSize?: number;
+  /** What to do with an image that cannot be decoded: 'error' (default) or 'skip' with one warning naming the count. */
+  onUnreadable?: 'error' | 'skip';
+  /** Where warnings go (default: process.stderr). */
+  warn?: (message: string) => void;
+}
+
+export type DatasetTask = 'classification' | 'detection' | 'segmentation';
+
+/** One image with its boxes, as parsed from VOC XML, COCO JSON or composed by fashion-scenes. */
+export interface DetectionRecord {
+  /** The image's id in its own format (VOC file stem, COCO numeric id as text). */
+  id: string;
+  /** Absolute path of the image file, or '' for images that only exist in memory (fashion-scenes). */
+  file: string;
+  width: number;
+  height: number;
+  /** Boxes as [x, y, w, h] in pixels from the top-left corner (COCO's convention), 4 floats per object. */
+  boxes: Float32Array;
+  /** Contiguous class index per object, 0..classNames.length-1. */
+  classes: Int32Array;
+  /** VOC `difficult` or COCO `iscrowd`, 1 per flagged object. Kept, not dropped: evaluation decides. */
+  flags: Uint8Array;
+}
+
+export interface DetectionData {
+  dataset: string;
+  classNames: string[];
+  splits: Record<string, DetectionRecord[]>;
+  source: string[];
+}
+
+/** One image / mask pair. Masks hold class indices 0..numClasses-1 and IGNORE_INDEX for "don't care". */
+export interface SegmentationRecord {
+  id: string;
+  imageFile: string;
+  maskFile: string;
+}
+
+export interface SegmentationData {
+  dataset: string;
+  classNames: string[];
+  splits: Record<string, SegmentationRecord[]>;
+  source: string[];
+}
+
+/** The label value that losses and metrics skip (VOC's border value; ADE20K's 0 is remapped to it). */
+export const IGNORE_INDEX = 255;
+
+/** A decoded class-index mask, row-major. */
+export interface Mask {
+  width: number;
+  height: number;
+  data: Uint8Array;
 }

@@ -1,0 +1,94 @@
+import type { Argv, CommandModule } from 'yargs';
+import { inspectDataset, listDatasets } from '../data/registry.js';
+import type { DatasetSummary, SplitSummary } from '../data/summary.js';
+import { downloadDataset } from '../data/download.js';
+import { loadManifest } from '../data/manifest.js';
+
+interface InspectArgs {
+  name: string;
+  root?: string;
+  json: boolean;
+  'image-size'?: number;
+  'skip-unreadable': boolean;
+}
+
+interface DownloadArgs {
+  name: string;
+  root: string;
+  manifest?: string;
+  'keep-archives': boolean;
+  'allow-unverified': boolean;
+}
+
+function describeSplit(name: string, s: SplitSummary): string {
+  if ('firstImageSha256' in s) {
+    return `  ${name}: ${s.count} images, ${s.shape.join('x')}, ${s.numClasses} classes (per class ${Math.min(...s.labelCounts)}..${Math.max(...s.labelCounts)}), first image sha256 ${s.firstImageSha256.slice(0, 16)}...`;
+  }
+  if ('objects' in s) return `  ${name}: ${s.count} images, ${s.objects} objects, ${s.classes} classes`;
+  return `  ${name}: ${s.count} images, ${s.numClasses} classes`;
+}
+
+function printSummary(summary: DatasetSummary): void {
+  process.stdout.write(`${summary.dataset}\n`);
+  for (const [name, split] of Object.entries(summary.splits)) process.stdout.write(`${describeSplit(name, split)}\n`);
+}
+
+const listCommand: CommandModule<object, object> = {
+  command: 'list',
+  describe: 'List the datasets and their tasks',
+  handler: () => {
+    const all = listDatasets();
+    const width = Math.max(...all.map((d) => d.name.length));
+    for (const d of all) process.stdout.write(`${d.name.padEnd(width)}  ${d.task.padEnd(14)}  ${d.description}\n`);
+  },
+};
+
+const inspectCommand: CommandModule<object, InspectArgs> = {
+  command: 'inspect <name>',
+  describe: 'Count images, labels and objects of a dataset on disk',
+  builder: (y: Argv) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'dataset name (`ash datasets list`)' })
+      .option('root', { type: 'string', describe: 'where the dataset is (default: its usual place under data/)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
+      .option('image-size', { type: 'number', describe: 'output side for resizing readers (imagefolder)' })
+      .option('skip-unreadable', { type: 'boolean', default: false, describe: 'skip undecodable images with a warning instead of failing' }) as never,
+  handler: async (args) => {
+    const summary = await inspectDataset(args.name, {
+      dataDir: args.root,
+      imageSize: args['image-size'],
+      onUnreadable: args['skip-unreadable'] ? 'skip' : 'error',
+    });
+    if (args.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else printSummary(summary);
+  },
+};
+
+const downloadCommand: CommandModule<object, DownloadArgs> = {
+  command: 'download <name>',
+  describe: 'Download a dataset (resumable), verify its SHA-256 sums and unpack it under --root',
+  builder: (y: Argv) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'dataset name (datasets/<name>.yaml)' })
+      .option('root', { type: 'string', demandOption: true, describe: 'directory to download and unpack into' })
+      .option('manifest', { type: 'string', describe: 'manifest file to use instead of datasets/<name>.yaml' })
+      .option('keep-archives', { type: 'boolean', default: true, describe: 'keep the verified archives after unpacking' })
+      .option('allow-unverified', { type: 'boolean', default: false, describe: 'download archives whose manifest has no SHA-256 (prints their sum)' }) as never,
+  handler: async (args) => {
+    const manifest = await loadManifest(args.manifest ?? args.name);
+    const outcomes = await downloadDataset(manifest, args.root, {
+      keepArchives: args['keep-archives'],
+      allowUnverified: args['allow-unverified'],
+      log: (m) => process.stderr.write(`${m}\n`),
+    });
+    for (const o of outcomes) process.stdout.write(`${o.status.padEnd(10)} ${o.sha256}  ${o.file}\n`);
+    process.stdout.write(`${manifest.name}: ready under ${args.root}\n`);
+  },
+};
+
+export const datasetsCommand: CommandModule<object, object> = {
+  command: 'datasets',
+  describe: 'List, inspect and download datasets',
+  builder: (y: Argv) => y.command(listCommand).command(inspectCommand).command(downloadCommand).demandCommand(1, 'name a datasets subcommand: list, inspect, download') as never,
+  handler: () => undefined,
+};
