@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { BACKEND_CHOICES } from '../engine/backend.js';
 import { DEFAULT_RECIPE } from '../tasks/spec.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
-import { modelNames } from '../models/registry.js';
+import { isModelName, modelNames } from '../models/registry.js';
 import { datasetNames } from '../data/registry.js';
 
 /** `expected one of: a, b, c` with the names sorted. */
@@ -14,14 +14,14 @@ export function oneOf(names: readonly string[]): string {
   return `expected one of: ${[...names].sort().join(', ')}`;
 }
 
-function registeredName(kind: string, names: () => string[]) {
+/** A name the registry accepts (`accepts` may know patterns such as wrn<depth>-<width> beyond the listed names). */
+function registeredName(kind: string, names: () => string[], accepts: (name: string) => boolean = (n) => names().includes(n)) {
   return z.string().superRefine((name, ctx) => {
-    const valid = names();
-    if (!valid.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(valid)})` });
+    if (!accepts(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(names())})` });
   });
 }
 
-const modelName = registeredName('model', modelNames);
+const modelName = registeredName('model', modelNames, isModelName);
 const datasetName = registeredName('dataset', datasetNames);
 
 const positiveInt = z.int().min(1);

@@ -4,18 +4,48 @@ import { tfl } from '../engine/tf.js';
 import { Rng } from '../engine/random.js';
 import { createActivation } from '../activations/registry.js';
 import { BatchNorm } from './batch-norm.js';
-import type { ModelBuildOptions } from './types.js';
+import { SeededDropout } from './dropout.js';
+import type { BuiltModel, KeptActivation, ModelBuildOptions } from './types.js';
 
 export type SymbolicTensor = tfl.SymbolicTensor;
+type Initializer = ReturnType<typeof tfl.initializers.heNormal>;
+/** Makes a kernel initialiser from a seed drawn from the model's initialisation stream. */
+export type InitializerFactory = (seed: number) => Initializer;
+
+/** He et al. initialisation (fan in), as in the original ResNet/WRN/DenseNet code. */
+export const heFanIn: InitializerFactory = (seed) => tfl.initializers.heNormal({ seed });
+/** EfficientNet's conv initialiser: variance scaling 2.0 over fan out, truncated normal. */
+export const heFanOut: InitializerFactory = (seed) =>
+  tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'truncatedNormal', seed });
+/** EfficientNet's dense initialiser: variance scaling 1/3 over fan out, uniform. */
+export const uniformFanOutThird: InitializerFactory = (seed) =>
+  tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanOut', distribution: 'uniform', seed });
+export const glorotUniform: InitializerFactory = (seed) => tfl.initializers.glorotUniform({ seed });
+
+export interface ConvOptions {
+  useBias?: boolean;
+  dilation?: number;
+  initializer?: InitializerFactory;
+}
+
+export interface DropoutOptions {
+  /** Drop whole samples (noise shape [N, 1, 1, 1]): drop-connect / stochastic depth on a residual branch. */
+  perSample?: boolean;
+}
 
 export class ModelContext {
   readonly rng: Rng;
   readonly activationSites: string[] = [];
+  /** Activations that stay as the original paper has them (gates), not replaced by the plugged one. */
+  readonly keptActivations: KeptActivation[] = [];
   private readonly options: ModelBuildOptions;
+  private readonly dropoutRng: Rng;
 
   constructor(options: ModelBuildOptions) {
     this.options = options;
     this.rng = new Rng(options.seed).fork('init');
+    // A separate stream, so adding or removing a dropout layer never shifts the weight initialisation.
+    this.dropoutRng = new Rng(options.seed).fork('dropout');
   }
 
   private seed(): number {
@@ -28,30 +58,70 @@ export class ModelContext {
     return createActivation(this.options.activation, name).apply(x) as SymbolicTensor;
   }
 
-  conv(x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string): SymbolicTensor {
+  /** A fixed activation that is not a site (e.g. the sigmoid gate of squeeze-and-excitation). */
+  keep(x: SymbolicTensor, fn: 'sigmoid' | 'swish', name: string): SymbolicTensor {
+    this.keptActivations.push({ layer: name, function: fn });
+    return tfl.layers.activation({ activation: fn, name }).apply(x) as SymbolicTensor;
+  }
+
+  conv(x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, options: ConvOptions = {}): SymbolicTensor {
     return tfl.layers
       .conv2d({
         filters,
         kernelSize,
         strides,
         padding: 'same',
-        useBias: false,
-        // He et al. initialisation, as in the original ResNet/WRN/DenseNet code.
-        kernelInitializer: tfl.initializers.heNormal({ seed: this.seed() }),
+        useBias: options.useBias ?? false,
+        dilationRate: options.dilation ?? 1,
+        kernelInitializer: (options.initializer ?? heFanIn)(this.seed()),
         name,
       })
       .apply(x) as SymbolicTensor;
   }
 
-  bn(x: SymbolicTensor, name: string): SymbolicTensor {
-    return new BatchNorm({ momentum: this.options.bnMomentum ?? 0.9, epsilon: 1e-5, name }).apply(x) as SymbolicTensor;
+  /** Depthwise conv (one filter per channel, multiplier 1), no bias: it is always followed by BN here. */
+  depthwiseConv(x: SymbolicTensor, kernelSize: number, strides: number, name: string, options: Omit<ConvOptions, 'useBias'> = {}): SymbolicTensor {
+    return tfl.layers
+      .depthwiseConv2d({
+        kernelSize,
+        strides,
+        padding: 'same',
+        depthMultiplier: 1,
+        useBias: false,
+        dilationRate: options.dilation ?? 1,
+        depthwiseInitializer: (options.initializer ?? heFanIn)(this.seed()),
+        name,
+      })
+      .apply(x) as SymbolicTensor;
   }
 
-  /** Global average pooling + the linear classifier (logits; the loss applies the softmax). */
-  head(x: SymbolicTensor, numClasses: number): SymbolicTensor {
-    const pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as SymbolicTensor;
-    return tfl.layers
-      .dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed: this.seed() }), name: 'logits' })
-      .apply(pooled) as SymbolicTensor;
+  dense(x: SymbolicTensor, units: number, name: string, initializer: InitializerFactory = glorotUniform): SymbolicTensor {
+    return tfl.layers.dense({ units, kernelInitializer: initializer(this.seed()), name }).apply(x) as SymbolicTensor;
+  }
+
+  bn(x: SymbolicTensor, name: string, epsilon = 1e-5): SymbolicTensor {
+    return new BatchNorm({ momentum: this.options.bnMomentum ?? 0.9, epsilon, name }).apply(x) as SymbolicTensor;
+  }
+
+  /** Seeded dropout; no layer at all when the rate is 0 or the model is built without dropout. */
+  dropout(x: SymbolicTensor, rate: number, name: string, options: DropoutOptions = {}): SymbolicTensor {
+    if (rate === 0 || this.options.withoutDropout) return x;
+    const layer = new SeededDropout({ rate, perSample: options.perSample ?? false, seed: this.dropoutRng.nextUint32(), name });
+    return layer.apply(x) as SymbolicTensor;
+  }
+
+  /**
+   * Global average pooling, optional dropout, and the linear classifier (logits; the loss applies the softmax).
+   */
+  head(x: SymbolicTensor, numClasses: number, options: { dropout?: number; initializer?: InitializerFactory } = {}): SymbolicTensor {
+    let pooled = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(x) as SymbolicTensor;
+    pooled = this.dropout(pooled, options.dropout ?? 0, 'head_dropout');
+    return this.dense(pooled, numClasses, 'logits', options.initializer ?? glorotUniform);
+  }
+
+  /** The model and what the context recorded about it. */
+  finish(input: SymbolicTensor, output: SymbolicTensor, name: string): Required<BuiltModel> {
+    const model = tfl.model({ inputs: input, outputs: output, name });
+    return { model, activationSites: this.activationSites, keptActivations: this.keptActivations };
   }
 }

@@ -1,14 +1,105 @@
 // Models by name, created from config (timm's create_model idea): a sweep is data, not code.
-import { unknownName } from '../engine/errors.js';
+// Two kinds of names: canonical entries (listed by modelNames()), and families named by a pattern
+// (wrn<depth>-<width>, densenet<depth>-<k>, efficientnet-b<i>, ...) that resolve any valid member on demand.
+import { UserError } from '../engine/errors.js';
 import { buildPreActResNet } from './resnet.js';
-import type { ModelEntry } from './types.js';
+import { buildWideResNet, wrnBlocksPerGroup } from './wrn.js';
+import { buildDenseNetBC, denseLayersPerBlock } from './densenet.js';
+import { EFFICIENTNET_VARIANTS, buildEfficientNet } from './efficientnet.js';
+import type { ModelEntry, ModelPattern } from './types.js';
+
+type BuildOptions = Parameters<ModelEntry['build']>[0];
+
+/** Prefix a builder's validation error with the model name the user gave. */
+function validated<T>(name: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`model '${name}': ${err.message}`);
+    throw err;
+  }
+}
+
+const DROP = String.raw`(?:-drop(0(?:\.\d+)?))?`;
+const MULTIPLIER = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
+
+const patterns: ModelPattern[] = [
+  {
+    family: 'wrn',
+    syntax: 'wrn<depth>-<width>[-drop<rate>]',
+    description: 'Wide ResNet, depth 6n+4, widths 16k/32k/64k, optional dropout between convs (e.g. wrn28-10, wrn16-4-drop0.3)',
+    resolve(name) {
+      const m = new RegExp(`^wrn-?(\\d+)-(\\d+)${DROP}$`).exec(name);
+      if (!m) return undefined;
+      const depth = Number(m[1]);
+      const width = Number(m[2]);
+      const dropout = m[3] === undefined ? 0 : Number(m[3]);
+      validated(name, () => wrnBlocksPerGroup(depth));
+      if (width < 1) throw new UserError(`model '${name}': wide resnet width must be >= 1, got ${width}`);
+      return {
+        name,
+        family: 'wrn',
+        description: `Wide ResNet-${depth}-${width}, pre-activation basic blocks, ${16 * width}/${32 * width}/${64 * width} channels${dropout > 0 ? `, dropout ${dropout}` : ''}`,
+        build: (o: BuildOptions) => buildWideResNet({ depth, width, dropout }, o),
+      };
+    },
+  },
+  {
+    family: 'densenet',
+    syntax: 'densenet<depth>-<k>',
+    description: 'DenseNet-BC, depth 6n+4, growth rate k, bottleneck 4k, compression 0.5 (e.g. densenet100-12)',
+    resolve(name) {
+      const m = /^densenet(?:-bc)?-?(\d+)-(\d+)$/.exec(name);
+      if (!m) return undefined;
+      const depth = Number(m[1]);
+      const growthRate = Number(m[2]);
+      validated(name, () => denseLayersPerBlock(depth));
+      if (growthRate < 1) throw new UserError(`model '${name}': DenseNet growth rate must be >= 1, got ${growthRate}`);
+      return {
+        name,
+        family: 'densenet',
+        description: `DenseNet-BC-${depth} (k=${growthRate}): 3 dense blocks of ${(depth - 4) / 6} bottleneck layers, compression 0.5`,
+        build: (o: BuildOptions) => buildDenseNetBC({ depth, growthRate }, o),
+      };
+    },
+  },
+  {
+    family: 'efficientnet',
+    syntax: 'efficientnet-b<0-7>[-se-swish] | efficientnet-w<width>-d<depth>[-se-swish]',
+    description:
+      'EfficientNet, B0 block layout with compound width/depth multipliers (resolution comes from the dataset); ' +
+      '-se-swish keeps the Swish inside squeeze-and-excitation native instead of plugging the activation there',
+    resolve(name) {
+      const variant = /^efficientnet-(b[0-7])(-se-swish)?$/.exec(name);
+      const custom = new RegExp(`^efficientnet-w${MULTIPLIER}-d${MULTIPLIER}(-se-swish)?$`).exec(name);
+      if (!variant && !custom) return undefined;
+      const coefficients = variant
+        ? EFFICIENTNET_VARIANTS[variant[1]!]!
+        : { width: Number(custom![1]), depth: Number(custom![2]), dropout: 0.2 };
+      const seActivation = (variant ? variant[2] : custom![3]) ? 'swish' : 'plugged';
+      if (!(coefficients.width > 0 && coefficients.depth > 0)) {
+        throw new UserError(`model '${name}': width and depth multipliers must be > 0`);
+      }
+      const what = variant ? `EfficientNet-${variant[1]!.toUpperCase()}` : `EfficientNet (width x${coefficients.width}, depth x${coefficients.depth})`;
+      return {
+        name,
+        family: 'efficientnet',
+        description: `${what}: MBConv + squeeze-and-excitation, dropout ${coefficients.dropout}, drop-connect 0.2${seActivation === 'swish' ? ', SE Swish kept native' : ''}`,
+        build: (o: BuildOptions) => buildEfficientNet({ ...coefficients, dropConnect: 0.2, seActivation, name }, o),
+      };
+    },
+  },
+];
+
+/** Canonical names: the paper's models and the small variants that train on a CPU. */
+const CANONICAL_PATTERNED = ['wrn16-1', 'wrn16-4', 'wrn28-10', 'wrn40-2', 'densenet40-12', 'densenet100-12', 'efficientnet-b0'];
 
 const entries: ModelEntry[] = [
   ...[20, 32, 44, 56, 110].map((depth) => ({
     name: `resnet${depth}`,
     family: 'resnet',
     description: `pre-activation ResNet-${depth}, basic blocks, 16/32/64 channels (CIFAR-style)`,
-    build: (o: Parameters<ModelEntry['build']>[0]) => buildPreActResNet(depth, false, o),
+    build: (o: BuildOptions) => buildPreActResNet(depth, false, o),
   })),
   {
     name: 'resnet164',
@@ -16,20 +107,54 @@ const entries: ModelEntry[] = [
     description: 'pre-activation ResNet-164, bottleneck blocks (paper Tables 1-3)',
     build: (o) => buildPreActResNet(164, true, o),
   },
+  ...CANONICAL_PATTERNED.map((name) => resolvePattern(name)!),
 ];
 
 const byName = new Map(entries.map((e) => [e.name, e]));
 
+function resolvePattern(name: string): ModelEntry | undefined {
+  for (const pattern of patterns) {
+    const entry = pattern.resolve(name);
+    if (entry) return entry;
+  }
+  return undefined;
+}
+
+/** The canonical model names (patterned families accept more: see modelPatterns()). */
 export function modelNames(): string[] {
   return [...byName.keys()];
 }
 
+/** The patterned families: how their names look and what they build. */
+export function modelPatterns(): { family: string; syntax: string; description: string }[] {
+  return patterns.map(({ family, syntax, description }) => ({ family, syntax, description }));
+}
+
+/** The model called `name`: a canonical entry or a valid member of a patterned family; a UserError otherwise. */
 export function getModel(name: string): ModelEntry {
-  const entry = byName.get(name);
-  if (!entry) throw unknownName('model', name, modelNames());
-  return entry;
+  const entry = byName.get(name) ?? resolvePattern(name);
+  if (entry) return entry;
+  const valid = [...byName.keys()].sort().join(', ');
+  const families = patterns.map((p) => p.syntax).join('; ');
+  throw new UserError(`unknown model '${name}'. Valid models: ${valid}; or a name of the form ${families}`);
+}
+
+/** Does `name` resolve to a model (canonical or patterned, with valid parameters)? */
+export function isModelName(name: string): boolean {
+  try {
+    getModel(name);
+    return true;
+  } catch (err) {
+    if (err instanceof UserError) return false;
+    throw err;
+  }
 }
 
 export function registerModel(entry: ModelEntry): void {
   byName.set(entry.name, entry);
+}
+
+/** Add a patterned family; it is tried after the canonical names and the families already registered. */
+export function registerModelPattern(pattern: ModelPattern): void {
+  patterns.push(pattern);
 }

@@ -10,12 +10,25 @@ export interface ModelBuildOptions {
   seed: number;
   /** Batch-norm running-average momentum (Keras terms; 0.9 = PyTorch's 0.1). */
   bnMomentum?: number;
+  /**
+   * Build without dropout and drop-connect layers. For gradient checks and deterministic comparisons: a
+   * dropped residual branch has zero gradient by design, which a check cannot tell from a bug.
+   */
+  withoutDropout?: boolean;
+}
+
+/** An activation the original architecture has that is deliberately NOT replaced (gates, not nonlinearities). */
+export interface KeptActivation {
+  layer: string;
+  function: string;
 }
 
 export interface BuiltModel {
   model: tfl.LayersModel;
   /** Names of the layers that are activation sites (each its own instance of the plugged activation). */
   activationSites: string[];
+  /** Activations kept as in the original (e.g. squeeze-and-excitation sigmoid gates); absent means none. */
+  keptActivations?: KeptActivation[];
 }
 
 export interface ModelEntry {
@@ -23,4 +36,14 @@ export interface ModelEntry {
   family: string;
   description: string;
   build(options: ModelBuildOptions): BuiltModel;
+}
+
+/** A family of models named by a pattern, e.g. wrn<depth>-<width>: resolves a matching name to an entry. */
+export interface ModelPattern {
+  family: string;
+  /** How the names look, for listings and error messages, e.g. 'wrn<depth>-<width>[-drop<rate>]'. */
+  syntax: string;
+  description: string;
+  /** The entry for `name`, undefined when the name is not of this family, a UserError when it is but is invalid. */
+  resolve(name: string): ModelEntry | undefined;
 }

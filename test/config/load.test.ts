@@ -119,3 +119,14 @@ test('deepMerge and applySet follow the documented rules', () => {
   assert.equal(typeof parseSet('a..b=3'), 'string');
   assert.deepEqual(parseSet('seeds=[1, 2]'), { raw: 'seeds=[1, 2]', path: ['seeds'], value: [1, 2] });
 });
+
+test('patterned model names (wrn<depth>-<width>[-drop<rate>]) are valid; a bad depth is not', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ash-cfg-'));
+  const file = join(dir, 'wrn.yaml');
+  writeFileSync(file, 'name: w\ngrid: { activation: [relu], model: [wrn16-4-drop0.3, efficientnet-w0.25-d0.25], dataset: [fashion-mnist] }\nseeds: [1]\n');
+  assert.deepEqual(loadSweepConfig(file).config.grid.model, ['wrn16-4-drop0.3', 'efficientnet-w0.25-d0.25']);
+  writeFileSync(file, 'name: w\ngrid: { activation: [relu], model: [wrn17-1], dataset: [fashion-mnist] }\nseeds: [1]\n');
+  const problems = problemsOf(file);
+  assert.equal(problems.length, 1);
+  assert.match(JSON.stringify(problems[0]), /unknown model 'wrn17-1'/);
+});
