@@ -4,4 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
 
+// Production mode silences tfjs's console banners (the cpu backend's "install tfjs-node" notice on
+// first use): `ash doctor` reports backends itself, and the cpu backend is only used when asked for.
+tf.env().set('PROD', true);
+
 export { tf, tfl };

@@ -8,8 +8,9 @@ import { UserError } from '../engine/errors.js';
 import { loadSweepConfig } from '../config/load.js';
 import { describeGrid, expandJobs } from '../config/expand.js';
 import { executeJobs, type JobCommand } from './executor.js';
-import { lockSweepDir } from './lock.js';
+import { lockSweepDir, shardLockFile } from './lock.js';
 import { planJobs, type Plan } from './plan.js';
+import { formatShard, selectShard, type Shard } from './shard.js';
 import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
 import type { JobResult } from './result.js';
 import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
@@ -26,6 +27,8 @@ export interface SweepOptions {
   gpus?: string[];
   dryRun?: boolean;
   progress?: 'auto' | 'tty' | 'json';
+  /** Run only this shard's jobs (see shard.ts); other shards may be running in the same directory. */
+  shard?: Shard;
   /** For tests: how to start a job process, and extra environment for it. */
   command?: JobCommand;
   env?: Record<string, string>;
@@ -61,14 +64,16 @@ function write(stream: NodeJS.WritableStream, text: string): void {
 export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream = process.stdout): Promise<SweepOutcome> {
   const loaded = loadSweepConfig(options.file, options.set !== undefined ? { set: options.set } : {});
   const { config } = loaded;
-  const jobs = expandJobs(config);
+  const allJobs = expandJobs(config);
+  const jobs = options.shard ? selectShard(allJobs, options.shard) : allJobs;
   const sweepDir = join(options.out, config.name);
   const plan = planJobs(jobs, sweepDir);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw new UserError(`--jobs ${options.jobs}: expected a whole number >= 1`);
   }
   const slots = Math.min(options.jobs ?? defaultSlots(config.backend, options.gpus), Math.max(1, plan.toRun.length));
-  write(out, `sweep ${config.name}: ${describeGrid(config)}; ${plan.done.length} already finished, ${plan.toRun.length} to run on ${slots} slot${slots === 1 ? '' : 's'}${options.gpus ? ` (GPUs ${options.gpus.join(',')})` : ''}; results in ${sweepDir}`);
+  const shardText = options.shard ? `; shard ${formatShard(options.shard)} has ${jobs.length}` : '';
+  write(out, `sweep ${config.name}: ${describeGrid(config)}${shardText}; ${plan.done.length} already finished, ${plan.toRun.length} to run on ${slots} slot${slots === 1 ? '' : 's'}${options.gpus ? ` (GPUs ${options.gpus.join(',')})` : ''}; results in ${sweepDir}`);
 
   if (options.dryRun) {
     for (const job of plan.jobs) write(out, `  ${job.state.padEnd(5)}  ${job.id}`);
@@ -77,7 +82,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   }
 
   ensureDir(sweepDir);
-  const release = lockSweepDir(sweepDir);
+  const release = lockSweepDir(sweepDir, options.shard ? shardLockFile(options.shard.index, options.shard.count) : undefined);
   const started = Date.now();
   let view: ProgressView | undefined;
   const results = new Map<string, JobResult>();
@@ -90,15 +95,17 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    // What a killed writer may have left: temp files are never results, so they go.
-    removeStaleTempFiles(sweepDir);
+    // What a killed writer may have left: temp files are never results, so they go. A shard cleans only
+    // its own job folders: the sweep folder's temp files may be another shard's sweep.json being written.
+    if (!options.shard) removeStaleTempFiles(sweepDir);
     for (const job of plan.jobs) removeStaleTempFiles(job.dir);
     writeJsonAtomic(join(sweepDir, SWEEP_FILE), {
       name: config.name,
       files: loaded.files,
       set: typeof options.set === 'string' ? [options.set] : (options.set ?? []),
       config,
-      jobs: plan.jobs.map((j) => j.id),
+      // Every job of the sweep, also from a shard: `ash status` counts progress against this list.
+      jobs: allJobs.map((j) => j.id),
       startedAt: new Date(started).toISOString(),
     });
     const tty = options.progress === 'tty' || (options.progress !== 'json' && process.stderr.isTTY === true);
@@ -135,7 +142,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   }
   write(
     out,
-    `sweep ${config.name}: ${all.length} results: ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed` +
+    `sweep ${config.name}${options.shard ? ` shard ${formatShard(options.shard)}` : ''}: ${all.length} results: ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed` +
       ` (${plan.done.length} from earlier runs); ${formatDuration((Date.now() - started) / 1000)} wall; results in ${sweepDir}`,
   );
   for (const failed of all.filter((r) => r.status === 'failed')) {
