@@ -26,6 +26,7 @@ test('every shipped config and valid fixture validates', () => {
   const files = [
     ...readdirSync('configs').filter((f) => f.endsWith('.yaml')).map((f) => join('configs', f)),
     ...readdirSync('configs/examples').map((f) => join('configs/examples', f)),
+    ...readdirSync('configs/paper').map((f) => join('configs/paper', f)),
     ...readdirSync(`${FIXTURES}/valid`).map((f) => join(FIXTURES, 'valid', f)),
   ];
   assert.ok(files.length >= 7);
