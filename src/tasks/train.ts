@@ -100,6 +100,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
   const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
   const params = model.countParams();
   hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length });
+  if (process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: ready ${performance.now().toFixed(1)}\n`);
 
   const stepsPerEpoch = Math.ceil(data.train.count / recipe.batchSize);
   const totalSteps = stepsPerEpoch * recipe.epochs;

@@ -1,0 +1,41 @@
+import type { CommandModule } from 'yargs';
+import { BENCH_PARTS, runBench, type BenchPart } from '../bench/run.js';
+import { formatReport } from '../bench/format.js';
+import { UserError } from '../engine/errors.js';
+
+interface BenchArgs {
+  json: boolean;
+  quick: boolean;
+  backend?: string;
+  parts: string;
+}
+
+function parseParts(text: string): BenchPart[] {
+  const parts = text.split(',').map((p) => p.trim()).filter(Boolean);
+  for (const p of parts) {
+    if (!(BENCH_PARTS as readonly string[]).includes(p)) throw new UserError(`--parts: unknown part '${p}'; expected a comma-separated list of ${BENCH_PARTS.join(', ')}`);
+  }
+  if (parts.length === 0) throw new UserError(`--parts: expected at least one of ${BENCH_PARTS.join(', ')}`);
+  return parts as BenchPart[];
+}
+
+export const benchCommand: CommandModule<object, BenchArgs> = {
+  command: 'bench',
+  describe: 'Measure training speed (and against PyTorch on this CPU when torch is installed), activation cost, start-up and sweep throughput',
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
+      .option('quick', { type: 'boolean', default: false, describe: 'tiny batches and shapes: checks that every part runs, in seconds' })
+      .option('backend', { type: 'string', describe: 'one backend (wasm, cpu, tensorflow, tensorflow-gpu); default: every available one' })
+      .option('parts', { type: 'string', default: BENCH_PARTS.join(','), describe: `which parts to run (the sweep estimate needs throughput and startup)` }) as never,
+  handler: async (args) => {
+    const report = await runBench({
+      quick: args.quick,
+      parts: parseParts(args.parts),
+      ...(args.backend !== undefined ? { backend: args.backend } : {}),
+      log: (line) => process.stderr.write(`ash bench: ${line}\n`),
+    });
+    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    if (report.errors.length > 0) process.exitCode = 1;
+  },
+};

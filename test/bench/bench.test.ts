@@ -1,0 +1,114 @@
+// `ash bench` in --quick mode: every part runs and the JSON report is well formed with positive numbers;
+// the pure pieces (ratios, timing-line parsing, sweep estimate) against hand-computed values. No timing asserts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execa } from 'execa';
+import { fileURLToPath } from 'node:url';
+import { ratiosOf, type BenchReport } from '../../src/bench/run.js';
+import { parseTimingLines } from '../../src/bench/startup.js';
+import { estimateSweep, SMOKE_CONFIG } from '../../src/bench/sweep-estimate.js';
+import { findTorch, measureTorch } from '../../src/bench/torch-reference.js';
+import type { ThroughputResult } from '../../src/bench/throughput.js';
+import type { TorchResult } from '../../src/bench/torch-reference.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
+
+function assertPositive(value: unknown, what: string): void {
+  assert.equal(typeof value, 'number', `${what} should be a number, got ${JSON.stringify(value)}`);
+  assert.ok(Number.isFinite(value as number) && (value as number) > 0, `${what} should be finite and > 0, got ${value}`);
+}
+
+test('ash bench --quick --json: every part runs and reports positive numbers', async () => {
+  const r = await execa(process.execPath, [...CLI, 'bench', '--quick', '--json', '--backend', 'wasm', '--parts', 'throughput,activations,startup,sweep'], {
+    cwd: ROOT,
+    reject: false,
+  });
+  assert.equal(r.exitCode, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as BenchReport;
+  assert.deepEqual(report.errors, []);
+  assert.equal(report.quick, true);
+  assert.equal(report.machine.loadAverageBefore.length, 3);
+
+  assert.deepEqual(report.throughput.map((t) => `${t.backend} ${t.model} ${t.inputShape.join('x')}`), ['wasm resnet20 28x28x1', 'wasm small-cnn 32x32x3']);
+  for (const t of report.throughput) {
+    assertPositive(t.msPerStep, `${t.model} msPerStep`);
+    // images/s is derived from ms/step and the batch: check the arithmetic, not the speed.
+    assert.ok(Math.abs(t.imagesPerSecond - (t.batch * 1000) / t.msPerStep) < 1e-9 * t.imagesPerSecond);
+  }
+
+  const a = report.activations!;
+  assert.deepEqual(a.shape, [4, 8, 8, 8]);
+  assert.ok(a.timings.length >= 10, 'every registry activation is timed');
+  for (const t of a.timings) assertPositive(t.ms, `activation ${t.activation} ms`);
+  const swish = a.timings.find((t) => t.activation === 'swish')!;
+  assert.equal(swish.ratioToSwish, 1);
+  const ash = a.timings.find((t) => t.activation === 'ash')!;
+  assert.ok(Math.abs(ash.ratioToSwish - ash.ms / swish.ms) < 1e-12);
+
+  const s = report.startup!;
+  for (const run of [s.cold, s.warm!]) {
+    assertPositive(run.readyMs, 'readyMs');
+    assert.ok(run.firstStepMs > run.readyMs, 'the first step ends after the model is ready');
+    assertPositive(run.wallMs, 'wallMs');
+  }
+
+  const w = report.sweep!;
+  assert.equal(w.jobs, 6, 'configs/smoke.yaml has 3 activations x 2 seeds');
+  assertPositive(w.secondsPerJob, 'secondsPerJob');
+  assertPositive(w.jobsPerHour, 'jobsPerHour');
+});
+
+test('ash bench rejects an unknown part with a usage error (exit 2)', async () => {
+  const r = await execa(process.execPath, [...CLI, 'bench', '--parts', 'throughput,speed'], { cwd: ROOT, reject: false });
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /--parts: unknown part 'speed'; expected .*throughput, torch, activations, startup, sweep/);
+});
+
+test('ratiosOf divides by PyTorch on one thread, and by all threads per core', () => {
+  const base = { model: 'resnet20' as const, inputShape: [28, 28, 1] as [number, number, number], batch: 128, activation: 'swish' };
+  const ours: ThroughputResult[] = [{ ...base, backend: 'wasm', steps: 5, msPerStep: 1000, imagesPerSecond: 128 }];
+  const torch: TorchResult[] = [
+    { ...base, threads: 1, msPerStep: 250, imagesPerSecond: 512, torchVersion: 'x' },
+    { ...base, threads: 2, msPerStep: 160, imagesPerSecond: 800, torchVersion: 'x' },
+    // A different batch must not pair up.
+    { ...base, batch: 64, threads: 1, msPerStep: 1, imagesPerSecond: 64000, torchVersion: 'x' },
+  ];
+  assert.deepEqual(ratiosOf(ours, torch), [
+    { model: 'resnet20', inputShape: [28, 28, 1], batch: 128, backend: 'wasm', perCoreVsTorchOneThread: 0.25, perCoreVsTorchAllThreads: 0.32 },
+  ]);
+  assert.deepEqual(ratiosOf(ours, []), []);
+});
+
+test('parseTimingLines reads the train process timing lines and names what is missing', () => {
+  const stderr = 'ash train: resnet20 ...\nash timing: ready 812.5\nepoch 1/1 ...\nash timing: first-step-done 1290\n';
+  assert.deepEqual(parseTimingLines(stderr), { readyMs: 812.5, firstStepMs: 1290 });
+  assert.throws(() => parseTimingLines('ash timing: ready 5\n'), /no 'ash timing: first-step-done' line/);
+});
+
+test('estimateSweep: the smoke sweep by hand', () => {
+  // smoke.yaml: 6 jobs, each 2 epochs of ceil(2000/128) = 16 steps of 128 images, and 2 x 500 eval images.
+  // At 1 ms per training image and 1000 ms to ready: 1000 + 32 * 128 + 1000 / 3 ms per job.
+  const estimate = estimateSweep({ configFile: SMOKE_CONFIG, backend: 'wasm', msPerTrainImage: 1, readyMs: 1000, slots: 2 });
+  const perJobSeconds = (1000 + 32 * 128 + 1000 / 3) / 1000;
+  assert.equal(estimate.jobs, 6);
+  assert.equal(estimate.slots, 2);
+  assert.ok(Math.abs(estimate.secondsPerJob - perJobSeconds) < 1e-9);
+  assert.ok(Math.abs(estimate.jobsPerHour - 7200 / perJobSeconds) < 1e-6);
+});
+
+test('findTorch explains a missing torch; measureTorch runs the reference script when torch is there', async (t) => {
+  const missing = await findTorch(['/nonexistent/python3']);
+  assert.equal(missing.ok, false);
+  assert.match((missing as { reason: string }).reason, /no Python with torch \(\/nonexistent\/python3: .*\); on Debian: apt-get install python3-torch/);
+
+  const probe = await findTorch();
+  if (!probe.ok) {
+    t.skip(`torch not installed: ${probe.reason}`);
+    return;
+  }
+  const r = await measureTorch(probe.python, { model: 'small-cnn', inputShape: [32, 32, 3], batch: 2, activation: 'swish' }, { threads: 1, warmupSteps: 0, steps: 1 });
+  assert.equal(r.threads, 1);
+  assertPositive(r.msPerStep, 'torch msPerStep');
+  assert.ok(Math.abs(r.imagesPerSecond - 2000 / r.msPerStep) < 1e-6 * r.imagesPerSecond);
+});
