@@ -1,5 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { availableBackends, initEngine, isInstalled } from '../engine/backend.js';
+import { tf } from '../engine/tf.js';
+import { gpuDevices, loadedCudaLibraries } from '../engine/gpu-info.js';
 
 interface DoctorArgs {
   backend: string;
@@ -19,7 +21,13 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       '@tensorflow/tfjs-node': isInstalled('@tensorflow/tfjs-node'),
     };
     const engine = await initEngine({ backend: args.backend });
-    const report = { available: availableBackends(), installed, chosen: engine };
+    let gpu: { devices?: ReturnType<typeof gpuDevices>; loaded?: ReturnType<typeof loadedCudaLibraries> } | undefined;
+    if (engine.name === 'tensorflow-gpu' || engine.name === 'tensorflow') {
+      // Run one op so that libtensorflow has loaded CUDA/cuDNN (it does so lazily), then read what is mapped.
+      tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync());
+      gpu = { devices: gpuDevices(), loaded: loadedCudaLibraries() };
+    }
+    const report = { available: availableBackends(), installed, chosen: engine, ...(gpu ? { gpu } : {}) };
     if (args.json) {
       console.log(JSON.stringify(report, null, 2));
       return;
@@ -31,5 +39,12 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
     console.log(`chosen (--backend ${args.backend}): ${engine.name} (tfjs backend '${engine.tfBackend}')`);
     if (engine.name === 'wasm') console.log(`  WASM SIMD: ${engine.simd ? 'yes' : 'no'}, threads: ${engine.threads ? 'yes' : 'no'}`);
     for (const [pkg, v] of Object.entries(engine.versions)) console.log(`  ${pkg} ${v}`);
+    if (gpu) {
+      for (const d of gpu.devices ?? []) console.log(`GPU ${d.index}: ${d.name}, compute capability ${d.computeCapability}, ${d.memoryMiB} MiB, driver ${d.driver}`);
+      if (!gpu.devices) console.log('GPU: nvidia-smi not found (no NVIDIA driver visible)');
+      const loaded = gpu.loaded;
+      const show = (v: string | undefined): string => (v === undefined ? 'not loaded' : v || 'loaded (unversioned name)');
+      if (loaded) console.log(`loaded by TensorFlow: libtensorflow ${show(loaded.tensorflow)}, CUDA runtime ${show(loaded.cudart)}, cuDNN ${show(loaded.cudnn)}, cuBLAS ${show(loaded.cublas)}`);
+    }
   },
 };
