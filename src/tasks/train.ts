@@ -139,6 +139,10 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
         lossSum += loss * batch.size;
         seen += batch.size;
         hooks.onStep?.({ epoch, step, steps: stepsPerEpoch, loss });
+        // WASM kernels run synchronously and awaiting a tensor only queues a microtask, so without this the
+        // event loop would never poll I/O during training: progress messages to the sweep would pile up
+        // until the job ends, and a job whose sweep was killed would not notice until it had finished.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (status !== 'ok') break;
       const metrics = evaluate(model, data, data.test);
