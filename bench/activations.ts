@@ -1,6 +1,5 @@
 // Forward + backward time of ASH against Swish, and of every registry activation, on the WASM backend.
-// Run: npx tsx bench/activations.ts [--backend wasm|cpu] [--runs 9] [--shared-clones] [--all]
-//   --shared-clones  also time with Identity/Cast kernels that share data instead of copying it (see below)
+// Run: npx tsx bench/activations.ts [--backend wasm|cpu] [--runs 9] [--all]
 //   --all            also time every registry activation layer (defaults), forward + backward w.r.t. x
 // Prints medians over interleaved rounds and each time's ratio to Swish (x * sigmoid(x) through plain ops).
 import { parseArgs } from 'node:util';
@@ -15,7 +14,6 @@ const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'wasm' },
     runs: { type: 'string', default: '9' },
-    'shared-clones': { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
   },
 });
@@ -93,32 +91,6 @@ function report(title: string, cases: [string, () => number][], rounds: number):
   });
 }
 
-/**
- * tfjs saves every tensor a gradient needs through engine.clone (the Identity kernel) and casts float32 to
- * float32 in several gradients; the WASM backend copies the data for both, where the cpu backend shares
- * it. These replacements share it (tensors are immutable, variables swap their data on assign), to show
- * what that copying costs Swish and ASH alike. Bench only: the engine owns kernel registration.
- */
-function shareClones(): void {
-  const cast = tf.getKernel('Cast', 'wasm')!;
-  type KernelArgs = Parameters<tf.KernelFunc>[0];
-  const share = ({ inputs, backend }: KernelArgs): tf.TensorInfo => {
-    const input = (inputs as { x: tf.TensorInfo }).x;
-    (backend as unknown as { incRef(id: unknown): void }).incRef(input.dataId);
-    return { dataId: input.dataId, shape: input.shape, dtype: input.dtype };
-  };
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({ kernelName: 'Identity', backendName: 'wasm', kernelFunc: share as tf.KernelFunc });
-  tf.unregisterKernel('Cast', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Cast',
-    backendName: 'wasm',
-    kernelFunc: ((args: KernelArgs) => {
-      const input = (args.inputs as { x: tf.TensorInfo }).x;
-      return (args.attrs as { dtype: string }).dtype === input.dtype ? share(args) : cast.kernelFunc(args);
-    }) as tf.KernelFunc,
-  });
-}
 
 console.log(
   `backend ${engine.name}${engine.simd === undefined ? '' : ` (simd ${engine.simd}, threads ${engine.threads})`}, ` +
@@ -133,8 +105,4 @@ if (values.all) {
     layers.push([`layer ${name}`, backwardCase((a) => layer.apply(a!) as Tensor, [x])]);
   }
   report('every registry layer (defaults), forward + backward w.r.t. x', layers, Math.max(3, Math.floor(runs / 3)));
-}
-if (values['shared-clones'] && engine.name === 'wasm') {
-  shareClones();
-  report('Identity and same-dtype Cast sharing data instead of copying it', ashCases(), runs);
 }

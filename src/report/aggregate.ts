@@ -23,18 +23,12 @@ export interface AggregateRow {
 }
 
 /** The row shape of `--format json`. */
-export interface JsonRow {
+export interface JsonRow extends Summary {
   sweep: string;
   activation: string;
   model: string;
   dataset: string;
   metric: string;
-  n: number;
-  mean: number | null;
-  sd: number | null;
-  ci95: number | null;
-  min: number | null;
-  max: number | null;
   diverged: number;
   failed: number;
 }

@@ -6,6 +6,8 @@ import { loadSweepConfig } from '../../src/config/load.js';
 import { expandJobs } from '../../src/config/expand.js';
 import { planJobs, type Plan } from '../../src/runner/plan.js';
 import type { JobCommand } from '../../src/runner/executor.js';
+import { PassThrough } from 'node:stream';
+import { runSweep, type SweepOptions } from '../../src/runner/sweep.js';
 
 export function tempDir(prefix = 'ash-runner-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -31,3 +33,12 @@ export const FAKE_JOB: JobCommand = {
   file: process.execPath,
   args: (dir) => [resolve('test/runner/fixtures/fake-job.mjs'), dir],
 };
+
+/** Run a sweep with the fake job process, JSON progress discarded; returns the outcome and what it printed. */
+export async function sweepWithFakeJob(options: Omit<SweepOptions, 'command' | 'progress'>) {
+  let text = '';
+  const out = new PassThrough();
+  out.on('data', (c: Buffer) => (text += c.toString()));
+  const outcome = await runSweep({ ...options, command: FAKE_JOB, progress: 'json', progressStream: new PassThrough().resume() }, out);
+  return { ...outcome, text };
+}

@@ -5,18 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { runSweep, parseGpuList, type SweepOptions } from '../../src/runner/sweep.js';
+import { parseGpuList } from '../../src/runner/sweep.js';
 import { UserError } from '../../src/engine/errors.js';
-import { FAKE_JOB, tempDir, writeSweep } from './helpers.js';
+import { sweepWithFakeJob as sweep, tempDir, writeSweep } from './helpers.js';
 
-async function sweep(options: Omit<SweepOptions, 'command' | 'progress'>) {
-  let text = '';
-  const out = new PassThrough();
-  out.on('data', (c: Buffer) => (text += c.toString()));
-  const outcome = await runSweep({ ...options, command: FAKE_JOB, progress: 'json', progressStream: new PassThrough().resume() }, out);
-  return { ...outcome, text };
-}
 
 test('a sweep runs every job, prints the table, and a re-run runs only what did not finish', async () => {
   const dir = tempDir();

@@ -5,20 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { runSweep, type SweepOptions } from '../../src/runner/sweep.js';
 import { parseShard, selectShard, shardOf } from '../../src/runner/shard.js';
 import { UserError } from '../../src/engine/errors.js';
-import { FAKE_JOB, planFor, tempDir, writeSweep } from '../runner/helpers.js';
+import { planFor, sweepWithFakeJob as sweep, tempDir, writeSweep } from '../runner/helpers.js';
 
-async function sweep(options: Omit<SweepOptions, 'command' | 'progress'>) {
-  let text = '';
-  const out = new PassThrough();
-  out.on('data', (c: Buffer) => (text += c.toString()));
-  const outcome = await runSweep({ ...options, command: FAKE_JOB, progress: 'json', progressStream: new PassThrough().resume() }, out);
-  return { ...outcome, text };
-}
 
 /** job id -> the result's status and top-1, for every result.json under the sweep directory. */
 function results(sweepDir: string): Map<string, string> {
