@@ -7,7 +7,7 @@ import { DEFAULT_RECIPE, type TrainSpec } from '../tasks/spec.js';
 import { parseActivationArg } from './activation-arg.js';
 import { parseBackendChoice } from '../engine/backend.js';
 import { getModel } from '../models/registry.js';
-import { getDataset } from '../data/registry.js';
+import { getDataset, getStreamableDataset } from '../data/registry.js';
 import { UserError } from '../engine/errors.js';
 
 interface TrainArgs {
@@ -18,6 +18,7 @@ interface TrainArgs {
   'train-limit'?: number;
   'test-limit'?: number;
   'data-dir'?: string;
+  stream: boolean;
   seed: number;
   out: string;
   'batch-size': number;
@@ -49,6 +50,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('train-limit', { type: 'number', describe: 'use only the first N training examples' })
       .option('test-limit', { type: 'number', describe: 'use only the first N test examples' })
       .option('data-dir', { type: 'string', describe: 'where the dataset files are (default: the usual places)' })
+      .option('stream', {
+        type: 'boolean',
+        default: false,
+        describe: 'decode into the on-disk cache once and read it batch by batch, for data too large for memory (imagefolder, tiny-imagenet)',
+      })
       .option('seed', { type: 'number', default: 1, describe: 'fixes initialisation, shuffling and augmentation' })
       .option('out', { type: 'string', demandOption: true, describe: 'output directory for result.json' })
       .option('batch-size', { type: 'number', default: DEFAULT_RECIPE.batchSize })
@@ -65,7 +71,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     positiveInt('test-limit', args['test-limit']);
     // Resolve names first, so a typo fails before any data is read.
     getModel(args.model);
-    getDataset(args.dataset);
+    if (args.stream) getStreamableDataset(args.dataset);
+    else getDataset(args.dataset);
     const spec: TrainSpec = {
       activation: parseActivationArg(args.activation),
       model: args.model,
@@ -81,7 +88,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         bnMomentum: args['bn-momentum'],
         augment: args.augment ? DEFAULT_RECIPE.augment : { crop: 0, flip: false },
       },
-      data: { trainLimit: args['train-limit'], testLimit: args['test-limit'], dataDir: args['data-dir'] },
+      data: { trainLimit: args['train-limit'], testLimit: args['test-limit'], dataDir: args['data-dir'], ...(args.stream ? { stream: true } : {}) },
     };
     await mkdir(args.out, { recursive: true });
     const startedAt = new Date().toISOString();

@@ -7,7 +7,7 @@ import { BACKEND_CHOICES } from '../engine/backend.js';
 import { DEFAULT_RECIPE } from '../tasks/spec.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
 import { isModelName, modelNames } from '../models/registry.js';
-import { datasetNames } from '../data/registry.js';
+import { datasetNames, streamableDatasetNames } from '../data/registry.js';
 
 /** `expected one of: a, b, c` with the names sorted. */
 export function oneOf(names: readonly string[]): string {
@@ -66,6 +66,8 @@ export const DataLimitsSchema = z.strictObject({
   testLimit: positiveInt.optional(),
   /** Relative paths are relative to the directory the sweep is started from. */
   dataDir: z.string().min(1).optional(),
+  /** Stream imagefolder / tiny-imagenet from the on-disk cache batch by batch (bounded memory). */
+  stream: z.boolean().optional(),
 });
 
 /** Per-model or per-dataset changes to the recipe and data limits. */
@@ -190,6 +192,19 @@ export const SweepConfigSchema = z.strictObject({
     .string()
     .regex(/^table[1-7]-[a-z0-9-]+$/, 'expected a paper table id like table2-cifar10')
     .optional(),
+}).superRefine((config, ctx) => {
+  // Streaming needs a cache-backed reader; say so at validation time rather than when each job starts.
+  const streamable = streamableDatasetNames();
+  for (const dataset of config.grid.dataset) {
+    const fromOverride = config.overrides?.dataset?.[dataset]?.data?.stream;
+    const stream = fromOverride ?? config.data.stream;
+    if (!stream || streamable.includes(dataset)) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: fromOverride !== undefined ? ['overrides', 'dataset', dataset, 'data', 'stream'] : ['data', 'stream'],
+      message: `dataset '${dataset}' cannot be streamed (expected stream only with: ${streamable.join(', ')})`,
+    });
+  }
 });
 
 export type SweepConfig = z.output<typeof SweepConfigSchema>;

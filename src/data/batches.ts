@@ -1,7 +1,7 @@
 // Turning uint8 NHWC images into normalised float32 batches, with seeded augmentation
 // (random crop from a zero-padded image, horizontal flip), as in the standard CIFAR recipe.
 import type { Rng } from '../engine/random.js';
-import type { ClassificationData, ClassificationSplit } from './types.js';
+import { isStreamed, type ClassificationSplit, type TrainingData, type TrainingSplit } from './types.js';
 
 export interface Batch {
   /** B * H * W * C floats, NHWC, normalised. */
@@ -18,13 +18,41 @@ export interface Augment {
 }
 
 /**
- * Fill one batch from `split` at the given example indices. With `rng` and `augment`, each image is
- * shifted by a random offset in [-crop, crop] (the padded border reads as zero pixels, i.e. the
+ * Fill one batch from an in-memory `split` at the given example indices. With `rng` and `augment`, each
+ * image is shifted by a random offset in [-crop, crop] (the padded border reads as zero pixels, i.e. the
  * normalised value of 0/255) and flipped with probability 1/2.
  */
 export function makeBatch(
-  data: ClassificationData,
+  data: TrainingData,
   split: ClassificationSplit,
+  indices: ArrayLike<number>,
+  augment?: { rng: Rng; options: Augment },
+): Batch {
+  return fillBatch(data, split.images, indices, split.labels, indices, augment);
+}
+
+/**
+ * makeBatch for a split in memory or streamed from disk: a streamed split's images are read first (one
+ * batch in memory), then normalised and augmented exactly as makeBatch does, with the same draws of `rng`.
+ */
+export async function readBatch(
+  data: TrainingData,
+  split: TrainingSplit,
+  indices: ArrayLike<number>,
+  augment?: { rng: Rng; options: Augment },
+): Promise<Batch> {
+  if (!isStreamed(split)) return makeBatch(data, split, indices, augment);
+  const images = await split.readImages(indices);
+  const positions = Int32Array.from({ length: indices.length }, (_, b) => b);
+  return fillBatch(data, images, positions, split.labels, indices, augment);
+}
+
+/** Batch item b is image `positions[b]` of `images`, labelled `labels[indices[b]]`. */
+function fillBatch(
+  data: TrainingData,
+  images: Uint8Array,
+  positions: ArrayLike<number>,
+  labels: ArrayLike<number>,
   indices: ArrayLike<number>,
   augment?: { rng: Rng; options: Augment },
 ): Batch {
@@ -36,9 +64,8 @@ export function makeBatch(
   const scale = data.std.map((s) => 1 / (255 * s));
   const shift = data.mean.map((m, i) => -m / data.std[i]!);
   for (let b = 0; b < size; b++) {
-    const idx = indices[b]!;
-    y[b] = split.labels[idx]!;
-    const src = idx * pixels;
+    y[b] = labels[indices[b]!]!;
+    const src = positions[b]! * pixels;
     const dst = b * pixels;
     let dy = 0;
     let dx = 0;
@@ -59,7 +86,7 @@ export function makeBatch(
         const outBase = dst + (row * w + col) * c;
         const inside = sr >= 0 && sr < h && sc0 >= 0 && sc0 < w;
         for (let ch = 0; ch < c; ch++) {
-          const v = inside ? split.images[src + (sr * w + sc) * c + ch]! : 0;
+          const v = inside ? images[src + (sr * w + sc) * c + ch]! : 0;
           x[outBase + ch] = v * scale[ch]! + shift[ch]!;
         }
       }

@@ -11,7 +11,7 @@ import { decodeCentreCrop, decodeRgb, UnreadableImageError, type CentreCrop } fr
 import { holdOutIndices } from './holdout.js';
 import { mapLimit } from './map-limit.js';
 import { countLabels, sha256Hex, type ClassificationSplitSummary, type DatasetSummary } from './summary.js';
-import type { ClassificationData, ClassificationSplit, ReaderOptions } from './types.js';
+import type { ClassificationData, ClassificationSplit, ReaderOptions, StreamedSplit, TrainingData } from './types.js';
 
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
 const TINY_ANNOTATIONS = 'val_annotations.txt';
@@ -265,10 +265,13 @@ export async function openImageFolderSplit(variant: ImageFolderVariant, splitNam
   const index = await indexImageFolder(locate(variant, options.dataDir));
   const split = index.splits.find((s) => s.name === splitName);
   if (!split) throw new UserError(`${index.root}: no labelled split '${splitName}' (labelled: ${index.splits.map((s) => s.name).join(', ') || 'none'})`);
+  const limit = splitName === 'train' ? options.trainLimit : options.testLimit;
+  return openSplit(variant, split, limit, transformOf(variant, options), options);
+}
+
+async function openSplit(variant: ImageFolderVariant, split: ImageFolderSplit, limit: number | undefined, t: CentreCrop, options: ReaderOptions): Promise<CacheReader> {
   const root = cacheRoot(options.cacheDir);
   if (!root) throw new UserError(`${variant.name}: streaming a split needs the cache (it was disabled)`);
-  const t = transformOf(variant, options);
-  const limit = splitName === 'train' ? options.trainLimit : options.testLimit;
   const files = split.files.slice(0, limit);
   const labels = split.labels.slice(0, files.length);
   const key = await cacheKeyOf(variant, split, files, labels, t, options);
@@ -283,8 +286,32 @@ export async function openImageFolderSplit(variant: ImageFolderVariant, splitNam
     throw err;
   }
   const reader = await openCache(root, key);
-  if (!reader) throw new Error(`cache entry for ${variant.name}/${splitName} vanished after writing`);
+  if (!reader) throw new Error(`cache entry for ${variant.name}/${split.name} vanished after writing`);
   return reader;
+}
+
+/** A cache entry as a StreamedSplit: each run of consecutive indices is one read (evaluation reads in order). */
+function streamedSplit(reader: CacheReader): StreamedSplit {
+  const [h, w, c] = reader.shape;
+  const pixels = h * w * c;
+  return {
+    count: reader.count,
+    labels: reader.labels,
+    async readImages(indices) {
+      const out = new Uint8Array(indices.length * pixels);
+      const reads: Promise<void>[] = [];
+      for (let b = 0; b < indices.length; ) {
+        let run = 1;
+        while (b + run < indices.length && indices[b + run] === indices[b]! + run) run++;
+        const at = b;
+        reads.push(reader.readImages(indices[b]!, run).then((block) => out.set(block, at * pixels)));
+        b += run;
+      }
+      await Promise.all(reads);
+      return out;
+    },
+    close: () => reader.close(),
+  };
 }
 
 const HOLD_OUT_FRACTION = 0.1;
@@ -299,7 +326,15 @@ function splitOffHoldOut(train: ImageFolderSplit, fraction: number): [ImageFolde
   return [pick((i) => !held.has(i), 'train-minus-holdout'), pick((i) => held.has(i), 'train-holdout')];
 }
 
-export async function loadImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<ClassificationData> {
+interface ChosenSplits {
+  index: ImageFolderIndex;
+  labelledTrain: ImageFolderSplit;
+  train: ImageFolderSplit;
+  evaluation: ImageFolderSplit;
+  t: CentreCrop;
+}
+
+async function chooseSplits(variant: ImageFolderVariant, options: ReaderOptions): Promise<ChosenSplits> {
   const index = await indexImageFolder(locate(variant, options.dataDir));
   const labelledTrain = index.splits.find((s) => s.name === 'train');
   if (!labelledTrain) throw new UserError(`${index.root}: no labelled train/ split`);
@@ -311,10 +346,11 @@ export async function loadImageFolder(variant: ImageFolderVariant, options: Read
     const warn = options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
     warn(`${variant.name}: ${index.root} has no labelled val/ or test/; evaluating on ${evaluation.files.length} images held out of train/ (${HOLD_OUT_FRACTION * 100}% per class, seed ${HOLD_OUT_SEED})`);
   }
-  const t = transformOf(variant, options);
-  // One split after the other: decoding already uses every core, and memory peaks lower.
-  const trainSplit = await decodeSplit(variant, train, options.trainLimit, t, options);
-  const testSplit = await decodeSplit(variant, evaluation, options.testLimit, t, options);
+  return { index, labelledTrain, train, evaluation, t: transformOf(variant, options) };
+}
+
+function describe<S>(variant: ImageFolderVariant, chosen: ChosenSplits, train: S, test: S): Omit<ClassificationData, 'train' | 'test'> & { train: S; test: S } {
+  const { index, labelledTrain, t } = chosen;
   return {
     dataset: variant.name,
     numClasses: index.classes.length,
@@ -322,11 +358,35 @@ export async function loadImageFolder(variant: ImageFolderVariant, options: Read
     mean: IMAGENET_MEAN,
     std: IMAGENET_STD,
     flipOk: true,
-    train: trainSplit,
-    test: testSplit,
+    train,
+    test,
     source: [...new Set([join(index.root, labelledTrain.name), join(index.root, evalSplit(index)?.name ?? labelledTrain.name)])],
     classNames: index.classes,
   };
+}
+
+export async function loadImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<ClassificationData> {
+  const chosen = await chooseSplits(variant, options);
+  // One split after the other: decoding already uses every core, and memory peaks lower.
+  const trainSplit = await decodeSplit(variant, chosen.train, options.trainLimit, chosen.t, options);
+  const testSplit = await decodeSplit(variant, chosen.evaluation, options.testLimit, chosen.t, options);
+  return describe(variant, chosen, trainSplit, testSplit);
+}
+
+/**
+ * The same data as loadImageFolder, streamed: each split is decoded into the cache chunk by chunk (once)
+ * and read back batch by batch, so memory stays bounded however large the dataset (ImageNet).
+ */
+export async function openImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<TrainingData> {
+  const chosen = await chooseSplits(variant, options);
+  const train = streamedSplit(await openSplit(variant, chosen.train, options.trainLimit, chosen.t, options));
+  try {
+    const test = streamedSplit(await openSplit(variant, chosen.evaluation, options.testLimit, chosen.t, options));
+    return describe(variant, chosen, train, test);
+  } catch (err) {
+    await train.close();
+    throw err;
+  }
 }
 
 /** Counts from the file listing; only the first image of each split is decoded (at native size, for its hash). */

@@ -7,16 +7,18 @@ import { inspectCoco } from './coco.js';
 import { inspectFashionScenes } from './fashion-scenes.js';
 import { inspectVocDetection, inspectVocSegmentation } from './voc.js';
 import { CIFAR10, CIFAR100, CIFAR100_COARSE, loadCifar } from './cifar.js';
-import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder } from './imagefolder.js';
+import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder, openImageFolder } from './imagefolder.js';
 import { FASHION_MNIST, MNIST, loadMnistFamily } from './mnist.js';
 import { summariseClassification, type DatasetSummary } from './summary.js';
-import type { ClassificationData, ReaderOptions } from './types.js';
+import type { ClassificationData, ReaderOptions, TrainingData } from './types.js';
 
 export interface DatasetEntry {
   name: string;
   task: 'classification';
   description: string;
   load(options: ReaderOptions): Promise<ClassificationData>;
+  /** The same data streamed from the on-disk cache batch by batch, for datasets too large for memory. */
+  open?(options: ReaderOptions): Promise<TrainingData>;
   /** Summary for `ash datasets inspect`; without it the data is loaded whole and summarised. */
   inspect?(options: ReaderOptions): Promise<DatasetSummary>;
 }
@@ -41,6 +43,7 @@ const entries: AnyDatasetEntry[] = [
     task: 'classification',
     description: 'ImageNet-style ROOT/{train,val}/<class>/*.jpg (Imagenette, ImageNet-100, ImageNet); 224x224 centre crop of the 256 resize',
     load: (o) => loadImageFolder(IMAGEFOLDER, o),
+    open: (o) => openImageFolder(IMAGEFOLDER, o),
     inspect: (o) => inspectImageFolder(IMAGEFOLDER, o),
   },
   {
@@ -48,6 +51,7 @@ const entries: AnyDatasetEntry[] = [
     task: 'classification',
     description: 'Tiny-ImageNet-200, 64x64x3, 200 classes (train/<wnid>/images, val/val_annotations.txt)',
     load: (o) => loadImageFolder(TINY_IMAGENET, o),
+    open: (o) => openImageFolder(TINY_IMAGENET, o),
     inspect: (o) => inspectImageFolder(TINY_IMAGENET, o),
   },
   { name: 'voc-detection', task: 'detection', description: 'PASCAL VOC 2007/2012 boxes, 20 classes (VOCdevkit: Annotations/*.xml, ImageSets/Main)', inspect: inspectVocDetection },
@@ -80,6 +84,24 @@ export function getDataset(name: string): DatasetEntry {
   if (entry?.task === 'classification') return entry;
   if (entry) throw new UserError(`dataset '${name}' is a ${entry.task} dataset; training takes a classification dataset: ${datasetNames().sort().join(', ')}`);
   throw unknownName('dataset', name, [...byName.keys()]);
+}
+
+/** Names of the datasets that can be streamed (`ash train --stream`, `data.stream` in a sweep). */
+export function streamableDatasetNames(): string[] {
+  return [...byName.values()].flatMap((e) => (e.task === 'classification' && e.open ? [e.name] : []));
+}
+
+/** A classification dataset that can be streamed; a UserError naming the dataset when it cannot. */
+export function getStreamableDataset(name: string): DatasetEntry & Required<Pick<DatasetEntry, 'open'>> {
+  const entry = getDataset(name);
+  if (!entry.open) throw new UserError(`dataset '${name}' cannot be streamed (it is loaded into memory, which its size allows); streaming works for: ${streamableDatasetNames().join(', ')}`);
+  return entry as DatasetEntry & Required<Pick<DatasetEntry, 'open'>>;
+}
+
+/** What the training loop trains on: the dataset in memory, or streamed from disk when `stream` is set. */
+export async function loadTrainingData(name: string, options: ReaderOptions & { stream?: boolean }): Promise<TrainingData> {
+  const { stream, ...rest } = options;
+  return stream ? getStreamableDataset(name).open(rest) : getDataset(name).load(rest);
 }
 
 /** Any dataset by name. */

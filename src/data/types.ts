@@ -7,6 +7,31 @@ export interface ClassificationSplit {
   labels: Uint8Array | Int32Array;
 }
 
+/**
+ * A split whose images stay on disk and are read batch by batch (ImageNet-sized data), so memory holds the
+ * labels and one batch rather than the whole split.
+ */
+export interface StreamedSplit {
+  count: number;
+  labels: Uint8Array | Int32Array;
+  /** The images at `indices`, HWC each, concatenated in the order given. */
+  readImages(indices: ArrayLike<number>): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** What the training loop accepts: a split in memory or one streamed from disk. */
+export type TrainingSplit = ClassificationSplit | StreamedSplit;
+
+export function isStreamed(split: TrainingSplit): split is StreamedSplit {
+  return 'readImages' in split;
+}
+
+/** ClassificationData whose splits may be streamed (what `ash train --stream` loads). */
+export interface TrainingData extends Omit<ClassificationData, 'train' | 'test'> {
+  train: TrainingSplit;
+  test: TrainingSplit;
+}
+
 export interface ClassificationData {
   dataset: string;
   numClasses: number;

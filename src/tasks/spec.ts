@@ -31,6 +31,8 @@ export interface DataLimits {
   trainLimit?: number;
   testLimit?: number;
   dataDir?: string;
+  /** Stream the data from the on-disk cache batch by batch instead of loading it whole (imagefolder, tiny-imagenet). */
+  stream?: boolean;
 }
 
 /** Everything that determines one training run. Two equal specs give equal results on the same backend. */

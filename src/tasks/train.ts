@@ -6,9 +6,9 @@ import { tf, tfl } from '../engine/tf.js';
 import { initEngine } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
 import { packageCommit } from '../engine/provenance.js';
-import { getDataset } from '../data/registry.js';
-import { batchIndices, makeBatch } from '../data/batches.js';
-import type { ClassificationData, ClassificationSplit } from '../data/types.js';
+import { loadTrainingData } from '../data/registry.js';
+import { batchIndices, readBatch } from '../data/batches.js';
+import { isStreamed, type TrainingData, type TrainingSplit } from '../data/types.js';
 import { getModel } from '../models/registry.js';
 import { ashLayerStates } from '../activations/registry.js';
 import { learningRate } from './schedule.js';
@@ -36,18 +36,18 @@ function isDecayed(variable: tfl.LayerVariable): boolean {
   return /(^|\/)(kernel|depthwise_kernel)(_\d+)?$/.test(variable.originalName);
 }
 
-function toTensors(data: ClassificationData, x: Float32Array, y: Int32Array, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+function toTensors(data: TrainingData, x: Float32Array, y: Int32Array, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   const [h, w, c] = data.inputShape;
   const xs = tf.tensor4d(x, [size, h, w, c]);
   const ys = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(y, 'int32'), data.numClasses), 'float32') as tf.Tensor2D);
   return { xs, ys };
 }
 
-export function evaluate(model: tfl.LayersModel, data: ClassificationData, split: ClassificationSplit): { top1: number; top5: number; valLoss: number } {
+export async function evaluate(model: tfl.LayersModel, data: TrainingData, split: TrainingSplit): Promise<{ top1: number; top5: number; valLoss: number }> {
   const tally = emptyTally();
   const order = new Int32Array(split.count).map((_, i) => i);
   for (const indices of batchIndices(order, EVAL_BATCH)) {
-    const batch = makeBatch(data, split, indices);
+    const batch = await readBatch(data, split, indices);
     const [h, w, c] = data.inputShape;
     const logProbs = tf.tidy(() => {
       const logits = model.apply(tf.tensor4d(batch.x, [batch.size, h, w, c]), { training: false }) as tf.Tensor;
@@ -83,7 +83,7 @@ export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer,
 /** Train one model as `spec` says. Resolves with status 'diverged' when the loss stops being finite. */
 export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainResult> {
   const engine = await initEngine({ backend: spec.backend });
-  const data = await getDataset(spec.dataset).load(spec.data);
+  const data = await loadTrainingData(spec.dataset, spec.data);
   const recipe = spec.train;
   const rng = new Rng(spec.seed);
   const shuffleRng = rng.fork('shuffle');
@@ -120,7 +120,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
       for (const indices of batchIndices(order, recipe.batchSize)) {
         lr = learningRate(recipe, globalStep, totalSteps);
         optimizer.setLearningRate(lr);
-        const batch = makeBatch(data, data.train, indices, { rng: augmentRng, options: recipe.augment });
+        const batch = await readBatch(data, data.train, indices, { rng: augmentRng, options: recipe.augment });
         const lossTensor = tf.tidy(() => {
           const { xs, ys } = toTensors(data, batch.x, batch.y, batch.size);
           return trainStep(xs, ys);
@@ -145,7 +145,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
       if (status !== 'ok') break;
-      const metrics = evaluate(model, data, data.test);
+      const metrics = await evaluate(model, data, data.test);
       const record: EpochRecord = {
         epoch,
         trainLoss: lossSum / seen,
@@ -166,6 +166,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
     }
   } finally {
     optimizer.dispose();
+    for (const split of [data.train, data.test]) if (isStreamed(split)) await split.close();
   }
   const last = history[history.length - 1];
   const result: TrainResult = {
