@@ -28,6 +28,11 @@ function sizeOf(shape: readonly (number | null)[]): number {
   return shape.reduce<number>((a, b) => a * (b ?? 0), 1);
 }
 
+/** Trainable parameters, as published model sizes count them (batch-norm running statistics excluded). */
+export function trainableParams(model: { trainableWeights: { shape: readonly (number | null)[] }[] }): number {
+  return model.trainableWeights.reduce((sum, w) => sum + sizeOf(w.shape), 0);
+}
+
 /** Build `name` (on the current backend; building allocates weights but runs nothing), describe it, dispose it. */
 export function summarizeModel(
   name: string,
@@ -38,7 +43,7 @@ export function summarizeModel(
   try {
     const { model } = built;
     const sites = new Set(built.activationSites);
-    const params = model.trainableWeights.reduce((sum, w) => sum + sizeOf(w.shape), 0);
+    const params = trainableParams(model);
     const activationParams = model.layers
       .filter((layer) => sites.has(layer.name))
       .reduce((sum, layer) => sum + layer.trainableWeights.reduce((s, w) => s + sizeOf(w.shape), 0), 0);

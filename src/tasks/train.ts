@@ -10,6 +10,7 @@ import { loadTrainingData } from '../data/registry.js';
 import { batchIndices, readBatch } from '../data/batches.js';
 import { isStreamed, type TrainingData, type TrainingSplit } from '../data/types.js';
 import { getModel } from '../models/registry.js';
+import { trainableParams } from '../models/summary.js';
 import { ashLayerStates } from '../activations/registry.js';
 import { learningRate } from './schedule.js';
 import { emptyTally, summarise, tallyBatch } from './metrics.js';
@@ -98,7 +99,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
   });
   const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
   const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
-  const params = model.countParams();
+  const params = trainableParams(model);
   hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length });
   if (process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: ready ${performance.now().toFixed(1)}\n`);
 
