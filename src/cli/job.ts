@@ -17,7 +17,11 @@ export const jobCommand: CommandModule<object, JobArgs> = {
       process.stderr.write('ash job: the sweep that started this job is gone; stopping\n');
       process.exit(3);
     };
-    if (process.send) process.on('disconnect', onDisconnect);
+    if (process.send) {
+      process.on('disconnect', onDisconnect);
+      // The sweep may have died while this process was still loading (its 'disconnect' already emitted).
+      if (!process.connected) onDisconnect();
+    }
     try {
       const result = await runJobInDir(args.dir);
       const top1 = result.metrics.top1 === null ? '-' : result.metrics.top1.toFixed(2);
