@@ -45,12 +45,11 @@ export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilo
     const y = tf.add(tf.mul(xhat, g), b);
     mean = tf.keep(tf.reshape(m, [channels]));
     variance = tf.keep(tf.reshape(v, [channels]));
-    save([xhat, invStd, g]);
+    save([xhat, invStd, g, ones]);
     return {
       value: tf.reshape(y, xIn.shape),
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [savedXhat, savedInvStd, savedGamma] = saved as [Tensor, Tensor, Tensor];
-        const onesB = tf.ones([1, rows]);
+        const [savedXhat, savedInvStd, savedGamma, onesB] = saved as [Tensor, Tensor, Tensor, Tensor];
         const dyT = dy as Tensor;
         const dy2 = tf.reshape(dyT, [rows, channels]);
         const dBeta = columnSums(onesB, dy2);
