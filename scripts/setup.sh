@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Set up ash-bench on Debian/Ubuntu: the offline Fashion-MNIST dataset (Debian's package), then the npm
-# dependencies (npm ci also builds dist/). With --test, also what some tests use: Chromium (the HTML
-# report test) and SLURM + munge (the single-node cluster test); those tests skip without them.
+# Set up ash-bench on Debian/Ubuntu: the offline Fashion-MNIST dataset (Debian's package), oneDNN and a
+# C++ compiler for the optional native kernels, then the npm dependencies (npm ci also builds dist/) and
+# the native kernels (scripts/build-native.sh; training falls back to plain WASM if they cannot be built).
+# With --test, also what some tests use: Chromium (the HTML report test) and SLURM + munge (the
+# single-node cluster test); those tests skip without them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
@@ -15,6 +17,8 @@ fi
 
 need=()
 [ -d /usr/share/datasets/fashion-mnist ] || need+=(dataset-fashion-mnist)
+[ -f /usr/include/oneapi/dnnl/dnnl.hpp ] || need+=(libdnnl-dev)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 if [ "${1:-}" = "--test" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v slurmctld >/dev/null 2>&1 || [ -x /usr/sbin/slurmctld ] || need+=(slurm-wlm)
@@ -27,3 +31,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+bash scripts/build-native.sh --quiet

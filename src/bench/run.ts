@@ -2,6 +2,7 @@
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { availableBackends, parseBackendChoice } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
+import { loadNativeKernels } from '../engine/native.js';
 import { measureThroughput, type ThroughputCase, type ThroughputResult } from './throughput.js';
 import { findTorch, measureTorch, type TorchResult } from './torch-reference.js';
 import { measureActivations, type ActivationBenchResult } from './activations.js';
@@ -94,8 +95,16 @@ export function ratiosOf(ours: ThroughputResult[], torch: TorchResult[]): Throug
   return out;
 }
 
+/** WASM is measured with the native kernels (when built) and without them; other backends once. */
+function kernelVariants(backend: string): boolean[] {
+  return backend === 'wasm' && loadNativeKernels().loaded ? [true, false] : [true];
+}
+
 export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const log = options.log ?? (() => {});
+  // Per-core numbers: the native kernels get one thread, like WASM and PyTorch's one-thread reference
+  // (the sweep runner gives each job its share of the cores instead). Set before anything loads them.
+  process.env.ASH_NATIVE_THREADS ??= '1';
   const backends = benchBackends(options.quick, options.backend);
   const want = (part: BenchPart) => options.parts.includes(part);
   const report: BenchReport = {
@@ -122,10 +131,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   if (want('throughput')) {
     for (const backend of backends) {
       for (const c of throughputCases(options.quick, backend)) {
-        await attempt('throughput', async () => {
-          log(`throughput: ${c.model} ${c.inputShape.join('x')} batch ${c.batch} on ${backend}`);
-          report.throughput.push(await measureThroughput(c, { backend, ...stepCounts(options.quick, backend) }));
-        });
+        for (const nativeKernels of kernelVariants(backend)) {
+          await attempt('throughput', async () => {
+            log(`throughput: ${c.model} ${c.inputShape.join('x')} batch ${c.batch} on ${backend}${nativeKernels ? '' : ' (no native kernels)'}`);
+            report.throughput.push(await measureThroughput(c, { backend, nativeKernels, ...stepCounts(options.quick, backend) }));
+          });
+        }
       }
     }
   }
@@ -163,7 +174,8 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   }
   if (want('sweep')) {
     await attempt('sweep', async () => {
-      const measured = report.throughput.find((r) => r.backend === primary && r.model === 'resnet20' && r.inputShape.join('x') === '28x28x1');
+      // What a sweep runs: the primary backend with native kernels when they are there.
+      const measured = report.throughput.find((r) => r.backend.startsWith(primary) && r.model === 'resnet20' && r.inputShape.join('x') === '28x28x1');
       const startup = report.startup?.warm ?? report.startup?.cold;
       if (!measured || !startup) throw new Error('the sweep estimate needs the throughput (resnet20 28x28x1) and startup parts');
       report.sweep = estimateSweep({ configFile: SMOKE_CONFIG, backend: primary, msPerTrainImage: measured.msPerStep / measured.batch, readyMs: startup.readyMs });

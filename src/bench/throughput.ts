@@ -25,11 +25,14 @@ export interface ThroughputCase {
 
 export interface ThroughputOptions {
   backend: string;
+  /** WASM only: run convolutions and matrix products in the native oneDNN kernels when built (default). */
+  nativeKernels?: boolean;
   warmupSteps: number;
   steps: number;
 }
 
 export interface ThroughputResult extends ThroughputCase {
+  /** The engine: tensorflow-gpu, tensorflow, wasm, wasm+onednn (WASM with native kernels) or cpu. */
   backend: string;
   steps: number;
   /** Median over the timed steps. */
@@ -54,7 +57,8 @@ function randomBatch(shape: [number, number, number], batch: number): { x: Float
 
 export async function measureThroughput(c: ThroughputCase, options: ThroughputOptions): Promise<ThroughputResult> {
   if (!(options.steps >= 1)) throw new Error(`throughput: steps must be >= 1, got ${options.steps}`);
-  const engine = await initEngine({ backend: options.backend });
+  const engine = await initEngine({ backend: options.backend, nativeKernels: options.nativeKernels ?? true });
+  const engineName = engine.nativeKernels ? `${engine.name}+onednn` : engine.name;
   const { model } = build(c.model, { activation: { name: c.activation }, numClasses: NUM_CLASSES, inputShape: c.inputShape, seed: 1, bnMomentum: 0.9 });
   // A small learning rate keeps random-label training finite over any number of steps.
   const optimizer = tf.train.momentum(0.01, 0.9, true);
@@ -80,10 +84,10 @@ export async function measureThroughput(c: ThroughputCase, options: ThroughputOp
       const started = performance.now();
       const loss = await oneStep();
       times.push(performance.now() - started);
-      if (!Number.isFinite(loss)) throw new Error(`throughput: ${c.model} loss became ${loss} on ${engine.name}`);
+      if (!Number.isFinite(loss)) throw new Error(`throughput: ${c.model} loss became ${loss} on ${engineName}`);
     }
     const msPerStep = median(times);
-    return { ...c, backend: engine.name, steps: options.steps, msPerStep, imagesPerSecond: (c.batch * 1000) / msPerStep };
+    return { ...c, backend: engineName, steps: options.steps, msPerStep, imagesPerSecond: (c.batch * 1000) / msPerStep };
   } finally {
     optimizer.dispose();
     model.dispose();

@@ -37,7 +37,15 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       console.log(`  ${pkg}: ${ok ? 'installed' : `not installed (npm install ${pkg}@4.22.0)`}`);
     }
     console.log(`chosen (--backend ${args.backend}): ${engine.name} (tfjs backend '${engine.tfBackend}')`);
-    if (engine.name === 'wasm') console.log(`  WASM SIMD: ${engine.simd ? 'yes' : 'no'}, threads: ${engine.threads ? 'yes' : 'no'}`);
+    if (engine.name === 'wasm') {
+      console.log(`  WASM SIMD: ${engine.simd ? 'yes' : 'no'}, threads: ${engine.threads ? 'yes' : 'no'}`);
+      const native = engine.nativeKernels;
+      console.log(
+        native
+          ? `  native kernels: oneDNN ${native.oneDnn}, ${native.threads} thread(s) (ASH_NATIVE_THREADS) for ${native.kernels.join(', ')}`
+          : `  native kernels: none, ${engine.nativeKernelsUnavailable}`,
+      );
+    }
     for (const [pkg, v] of Object.entries(engine.versions)) console.log(`  ${pkg} ${v}`);
     if (gpu) {
       for (const d of gpu.devices ?? []) console.log(`GPU ${d.index}: ${d.name}, compute capability ${d.computeCapability}, ${d.memoryMiB} MiB, driver ${d.driver}`);

@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 import { UserError, unknownName } from './errors.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
+import { installNativeKernels, uninstallNativeKernels } from './kernels/native_kernels.js';
+import { loadNativeKernels } from './native.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -19,6 +21,10 @@ export interface EngineInfo {
   tfBackend: string;
   simd?: boolean;
   threads?: boolean;
+  /** WASM only: the kernels running natively in oneDNN on the WASM heap (see native.ts), if any. */
+  nativeKernels?: { oneDnn: string; threads: number; kernels: string[] };
+  /** WASM only: why no kernels run natively (not built, disabled, or turned off by the caller). */
+  nativeKernelsUnavailable?: string;
   versions: Record<string, string>;
 }
 
@@ -89,18 +95,31 @@ async function initNative(choice: 'tensorflow-gpu' | 'tensorflow'): Promise<void
   await tf.setBackend('tensorflow');
 }
 
-async function initWasm(): Promise<void> {
+async function initWasm(useNativeKernels: boolean): Promise<Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'>> {
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
+  let native: Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'>;
+  if (!useNativeKernels) {
+    uninstallNativeKernels();
+    native = { nativeKernelsUnavailable: 'turned off (--no-native-kernels)' };
+  } else {
+    const loaded = loadNativeKernels();
+    native = loaded.loaded
+      ? { nativeKernels: { oneDnn: loaded.oneDnn, threads: loaded.threads, kernels: installNativeKernels(loaded.addon) } }
+      : { nativeKernelsUnavailable: loaded.reason };
+  }
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('the WASM backend failed to initialise');
+  return native;
 }
 
 /**
  * Pick and initialise a backend. Safe to call again: switching backends re-initialises.
  * `auto` tries tensorflow-gpu, tensorflow, then wasm.
  */
-export async function initEngine(options: { backend?: BackendChoice | string } = {}): Promise<EngineInfo> {
+export async function initEngine(options: { backend?: BackendChoice | string; nativeKernels?: boolean } = {}): Promise<EngineInfo> {
+  const useNativeKernels = options.nativeKernels ?? true;
+  let native: Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'> = {};
   const choice = parseBackendChoice(options.backend ?? 'auto');
   let name: EngineInfo['name'];
   if (choice === 'auto') {
@@ -115,10 +134,10 @@ export async function initEngine(options: { backend?: BackendChoice | string } =
       if (choice !== 'auto') throw err;
       // auto: a native package that is present but broken (missing libcuda, say) falls back to WASM.
       name = 'wasm';
-      await initWasm();
+      native = await initWasm(useNativeKernels);
     }
   } else if (name === 'wasm') {
-    await initWasm();
+    native = await initWasm(useNativeKernels);
   } else {
     await tf.setBackend('cpu');
   }
@@ -132,6 +151,7 @@ export async function initEngine(options: { backend?: BackendChoice | string } =
   if (name === 'wasm') {
     current.simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT') as boolean;
     current.threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') as boolean;
+    Object.assign(current, native);
   }
   return current;
 }

@@ -57,6 +57,16 @@ export function defaultSlots(backend: BackendChoice, gpus?: string[]): number {
   return name === 'wasm' || name === 'cpu' ? availableParallelism() : 1;
 }
 
+/**
+ * Threads each job's native kernels may use (ASH_NATIVE_THREADS): the cores shared among the slots, so
+ * that parallel WASM jobs with native convolutions do not oversubscribe the machine. A value the user
+ * set in the environment wins.
+ */
+export function nativeThreadsPerJob(slots: number, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (env.ASH_NATIVE_THREADS) return {};
+  return { ASH_NATIVE_THREADS: String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, slots)))) };
+}
+
 function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -119,7 +129,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
       retries: config.retries,
       ...(config.timeoutMinutes !== undefined ? { timeoutMs: config.timeoutMinutes * 60_000 } : {}),
       ...(options.command ? { command: options.command } : {}),
-      ...(options.env ? { env: options.env } : {}),
+      env: { ...nativeThreadsPerJob(slots), ...options.env },
       onEvent: (event) => shown.onEvent(event),
     });
     for (const result of ran) results.set(result.jobId, result);

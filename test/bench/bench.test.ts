@@ -1,5 +1,6 @@
 // `ash bench` in --quick mode: every part runs and the JSON report is well formed with positive numbers;
 // the pure pieces (ratios, timing-line parsing, sweep estimate) against hand-computed values. No timing asserts.
+import { loadNativeKernels } from '../../src/engine/native.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
@@ -30,7 +31,10 @@ test('ash bench --quick --json: every part runs and reports positive numbers', a
   assert.equal(report.quick, true);
   assert.equal(report.machine.loadAverageBefore.length, 3);
 
-  assert.deepEqual(report.throughput.map((t) => `${t.backend} ${t.model} ${t.inputShape.join('x')}`), ['wasm resnet20 28x28x1', 'wasm small-cnn 32x32x3']);
+  // With the native kernels built, WASM is measured with them (wasm+onednn) and without (wasm).
+  const variants = loadNativeKernels().loaded ? ['wasm+onednn', 'wasm'] : ['wasm'];
+  const expected = ['resnet20 28x28x1', 'small-cnn 32x32x3'].flatMap((c) => variants.map((v) => `${v} ${c}`));
+  assert.deepEqual(report.throughput.map((t) => `${t.backend} ${t.model} ${t.inputShape.join('x')}`), expected);
   for (const t of report.throughput) {
     assertPositive(t.msPerStep, `${t.model} msPerStep`);
     // images/s is derived from ms/step and the batch: check the arithmetic, not the speed.
