@@ -14,12 +14,19 @@
 //     tensors NHWC, filters HWIO, exactly as tfjs lays them out.
 //   matmul(heap, a, b, c, p)              c[batch] = op(a[batch]) x op(b[batch])
 //     p: Int32Array [batchA, batchB, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts.
+//   swish(kind, heap, a, b, c, count, beta)  kind 0: y = swish(x=a) -> c; kind 1: dx = swish'(x=b) dy=a -> c
+//   ashForward(heap, x, y, stats, p)       p: Float64Array [B, N, C, z, alpha, epsilon]; stats: [B,C] means, [B,C] stds
+//   ashBackward(heap, dy, x, stats, dx, p) p: Float64Array [B, N, C, z, alpha, stopStats]; returns [dz, dalpha]
+//   batchNormForward(heap, x, gamma, beta, y, stats, p)            p: Float64Array [M, C, epsilon]; stats [mean; var; invStd]
+//   batchNormBackward(heap, dy, x, stats, gamma, dx, dGamma, dBeta, p)  p: Float64Array [M, C, 0]
 //   setThreads(n), threads(), version()
 // Each returns true when it ran, false when oneDNN has no implementation for the case (the caller
 // then falls back to the WASM kernel); bad arguments throw.
 #include <node_api.h>
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
+
+#include "elementwise.h"
 
 #include <cstdint>
 #include <cstring>
@@ -325,6 +332,146 @@ napi_value matmul(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+// ---- fused activations (elementwise.cc) ------------------------------------------------------------
+
+bool readDoubles(napi_env env, napi_value value, double*& data, size_t expected) {
+  bool isTyped = false;
+  if (napi_is_typedarray(env, value, &isTyped) != napi_ok || !isTyped) return false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset = 0;
+  if (napi_get_typedarray_info(env, value, &type, &length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_float64_array || length != expected) return false;
+  data = static_cast<double*>(raw);
+  return true;
+}
+
+bool positiveSize(double v) { return v >= 1 && v == static_cast<double>(static_cast<int64_t>(v)); }
+
+napi_value swish(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  if (argc != 7) return throwError(env, "swish(kind, heap, a, b, c, count, beta) takes 7 arguments");
+  int64_t kind, aOff, bOff, cOff, count;
+  double beta;
+  Args args;
+  if (!readInt(env, argv[0], kind) || kind < 0 || kind > 1) return throwError(env, "swish: kind must be 0 or 1");
+  if (!readHeap(env, argv[1], args)) return throwError(env, "swish: heap must be an ArrayBuffer");
+  if (!readInt(env, argv[2], aOff) || !readInt(env, argv[3], bOff) || !readInt(env, argv[4], cOff) || !readInt(env, argv[5], count) ||
+      count < 0 || napi_get_value_double(env, argv[6], &beta) != napi_ok)
+    return throwError(env, "swish: offsets and count must be integers, beta a number");
+  float* a = tensorAt(args, aOff, count);
+  float* b = kind == 1 ? tensorAt(args, bOff, count) : a;
+  float* c = tensorAt(args, cOff, count);
+  if (!a || !b || !c) return throwError(env, "swish: a tensor lies outside the WASM heap");
+  if (kind == 0) ash::swishForward(a, c, count, static_cast<float>(beta));
+  else ash::swishBackward(a, b, c, count, static_cast<float>(beta));
+  return boolean(env, true);
+}
+
+napi_value ashForward(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Args args;
+  int64_t xOff, yOff, statsOff;
+  double* p = nullptr;
+  if (argc != 5 || !readHeap(env, argv[0], args) || !readInt(env, argv[1], xOff) || !readInt(env, argv[2], yOff) ||
+      !readInt(env, argv[3], statsOff) || !readDoubles(env, argv[4], p, 6))
+    return throwError(env, "ashForward(heap, x, y, stats, Float64Array [B, N, C, z, alpha, epsilon])");
+  if (!positiveSize(p[0]) || !positiveSize(p[1]) || !positiveSize(p[2])) return throwError(env, "ashForward: B, N, C must be positive integers");
+  const int64_t batch = p[0], n = p[1], channels = p[2];
+  float* x = tensorAt(args, xOff, batch * n * channels);
+  float* y = tensorAt(args, yOff, batch * n * channels);
+  float* stats = tensorAt(args, statsOff, 2 * batch * channels);
+  if (!x || !y || !stats) return throwError(env, "ashForward: a tensor lies outside the WASM heap");
+  ash::ashForward(x, y, stats, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), static_cast<float>(p[5]));
+  return boolean(env, true);
+}
+
+napi_value ashBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Args args;
+  int64_t dyOff, xOff, statsOff, dxOff;
+  double* p = nullptr;
+  if (argc != 6 || !readHeap(env, argv[0], args) || !readInt(env, argv[1], dyOff) || !readInt(env, argv[2], xOff) ||
+      !readInt(env, argv[3], statsOff) || !readInt(env, argv[4], dxOff) || !readDoubles(env, argv[5], p, 6))
+    return throwError(env, "ashBackward(heap, dy, x, stats, dx, Float64Array [B, N, C, z, alpha, stopStats])");
+  if (!positiveSize(p[0]) || !positiveSize(p[1]) || !positiveSize(p[2])) return throwError(env, "ashBackward: B, N, C must be positive integers");
+  const int64_t batch = p[0], n = p[1], channels = p[2];
+  const int64_t size = batch * n * channels;
+  float* dy = tensorAt(args, dyOff, size);
+  float* x = tensorAt(args, xOff, size);
+  float* stats = tensorAt(args, statsOff, 2 * batch * channels);
+  float* dx = tensorAt(args, dxOff, size);
+  if (!dy || !x || !stats || !dx) return throwError(env, "ashBackward: a tensor lies outside the WASM heap");
+  double dz = 0, dAlpha = 0;
+  ash::ashBackward(dy, x, stats, dx, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), p[5] != 0, &dz, &dAlpha);
+  napi_value result, v0, v1;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, dz, &v0);
+  napi_create_double(env, dAlpha, &v1);
+  napi_set_element(env, result, 0, v0);
+  napi_set_element(env, result, 1, v1);
+  return result;
+}
+
+// Reads `count` integer offsets from argv[first..] into offsets; false when one is not an integer.
+bool readOffsets(napi_env env, napi_value* argv, size_t first, size_t count, int64_t* offsets) {
+  for (size_t i = 0; i < count; i++)
+    if (!readInt(env, argv[first + i], offsets[i])) return false;
+  return true;
+}
+
+napi_value batchNormForward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Args args;
+  int64_t off[5];
+  double* p = nullptr;
+  if (argc != 7 || !readHeap(env, argv[0], args) || !readOffsets(env, argv, 1, 5, off) || !readDoubles(env, argv[6], p, 3))
+    return throwError(env, "batchNormForward(heap, x, gamma, beta, y, stats, Float64Array [M, C, epsilon])");
+  if (!positiveSize(p[0]) || !positiveSize(p[1])) return throwError(env, "batchNormForward: M and C must be positive integers");
+  const int64_t rows = p[0], channels = p[1];
+  float* x = tensorAt(args, off[0], rows * channels);
+  float* gamma = tensorAt(args, off[1], channels);
+  float* beta = tensorAt(args, off[2], channels);
+  float* y = tensorAt(args, off[3], rows * channels);
+  float* stats = tensorAt(args, off[4], 3 * channels);
+  if (!x || !gamma || !beta || !y || !stats) return throwError(env, "batchNormForward: a tensor lies outside the WASM heap");
+  ash::batchNormForward(x, gamma, beta, y, stats, rows, channels, static_cast<float>(p[2]));
+  return boolean(env, true);
+}
+
+napi_value batchNormBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
+  Args args;
+  int64_t off[7];
+  double* p = nullptr;
+  if (argc != 9 || !readHeap(env, argv[0], args) || !readOffsets(env, argv, 1, 7, off) || !readDoubles(env, argv[8], p, 3))
+    return throwError(env, "batchNormBackward(heap, dy, x, stats, gamma, dx, dGamma, dBeta, Float64Array [M, C, 0])");
+  if (!positiveSize(p[0]) || !positiveSize(p[1])) return throwError(env, "batchNormBackward: M and C must be positive integers");
+  const int64_t rows = p[0], channels = p[1];
+  float* dy = tensorAt(args, off[0], rows * channels);
+  float* x = tensorAt(args, off[1], rows * channels);
+  float* stats = tensorAt(args, off[2], 3 * channels);
+  float* gamma = tensorAt(args, off[3], channels);
+  float* dx = tensorAt(args, off[4], rows * channels);
+  float* dGamma = tensorAt(args, off[5], channels);
+  float* dBeta = tensorAt(args, off[6], channels);
+  if (!dy || !x || !stats || !gamma || !dx || !dGamma || !dBeta) return throwError(env, "batchNormBackward: a tensor lies outside the WASM heap");
+  ash::batchNormBackward(dy, x, stats, gamma, dx, dGamma, dBeta, rows, channels);
+  return boolean(env, true);
+}
+
 // ---- threads and version -------------------------------------------------------------------------
 
 napi_value setThreads(napi_env env, napi_callback_info info) {
@@ -356,6 +503,11 @@ napi_value init(napi_env env, napi_value exports) {
   const napi_property_descriptor props[] = {
       {"conv2d", nullptr, conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmul", nullptr, matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"swish", nullptr, swish, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ashForward", nullptr, ashForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ashBackward", nullptr, ashBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormForward", nullptr, batchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormBackward", nullptr, batchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -11,6 +11,7 @@
 // can check one against the other and against finite differences.
 import { tf } from '../engine/tf.js';
 import { type StatsScope, statsView, stopGradient } from './tensor-utils.js';
+import { fusedAsh } from './fused.js';
 
 type Tensor = tf.Tensor;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -95,8 +96,18 @@ function ashCustomGradKernel(options: AshMathOptions) {
 // One customGrad wrapper per option combination, made once.
 const customKernels = new Map<string, ReturnType<typeof ashCustomGradKernel>>();
 
-/** Smooth ASH with the hand-written backward pass above. z and alpha are scalar tensors. */
-export function ashCustomGrad(x: Tensor, z: Tensor, alpha: Tensor, options: AshMathOptions): Tensor {
+/**
+ * Smooth ASH with the hand-written backward pass above, or with the same maths fused into two native
+ * kernels when the backend has them (fused.ts). z and alpha are scalar tensors.
+ */
+export function ashCustomGrad(x: Tensor, z: Tensor, alpha: Tensor, options: AshMathOptions, allowFused = true): Tensor {
+  if (allowFused) {
+    const fused = tf.tidy(() => {
+      const y = fusedAsh(statsView(x, options.stats), z, alpha, options);
+      return y ? tf.reshape(y, x.shape) : undefined;
+    });
+    if (fused) return fused;
+  }
   const key = `${options.stats}/${options.epsilon}/${options.stopStatsGradient}`;
   let kernel = customKernels.get(key);
   if (!kernel) {

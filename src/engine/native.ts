@@ -13,6 +13,14 @@ import { existsSync } from 'node:fs';
 export interface NativeAddon {
   conv2d(kind: 0 | 1 | 2, heap: ArrayBufferLike, a: number, b: number, c: number, bias: number, params: Int32Array): boolean;
   matmul(heap: ArrayBufferLike, a: number, b: number, c: number, params: Int32Array): boolean;
+  swish(kind: 0 | 1, heap: ArrayBufferLike, a: number, b: number, c: number, count: number, beta: number): boolean;
+  ashForward(heap: ArrayBufferLike, x: number, y: number, stats: number, params: Float64Array): boolean;
+  /** Returns [dL/dz, dL/dalpha]. */
+  ashBackward(heap: ArrayBufferLike, dy: number, x: number, stats: number, dx: number, params: Float64Array): [number, number];
+  batchNormForward(heap: ArrayBufferLike, x: number, gamma: number, beta: number, y: number, stats: number, params: Float64Array): boolean;
+  batchNormBackward(
+    heap: ArrayBufferLike, dy: number, x: number, stats: number, gamma: number, dx: number, dGamma: number, dBeta: number, params: Float64Array,
+  ): boolean;
   setThreads(n: number): void;
   threads(): number;
   version(): string;
@@ -52,6 +60,11 @@ export function loadNativeKernels(env: NodeJS.ProcessEnv = process.env): NativeS
       const addon: NativeAddon = {
         conv2d: raw.conv2d,
         matmul: raw.matmul,
+        swish: raw.swish,
+        ashForward: raw.ashForward,
+        ashBackward: raw.ashBackward,
+        batchNormForward: raw.batchNormForward,
+        batchNormBackward: raw.batchNormBackward,
         setThreads: raw.setThreads,
         threads: raw.threads,
         version: raw.version,

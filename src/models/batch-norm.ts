@@ -9,6 +9,7 @@
 // Running statistics follow PyTorch: unbiased variance, and the momentum is given in Keras terms
 // (running = momentum * running + (1 - momentum) * batch; 0.9 here = PyTorch's 0.1).
 import { tf, tfl } from '../engine/tf.js';
+import { FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD } from '../engine/kernels/native_activations.js';
 
 type Tensor = tf.Tensor;
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -29,6 +30,12 @@ function columnSums(ones: Tensor, x2: Tensor): Tensor {
  * Returns the output and the batch mean and (biased) variance, the latter two kept outside any tidy.
  */
 export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+  if (x.dtype === 'float32' && tf.getKernel(FUSED_BATCH_NORM, tf.getBackend())) return batchNormTrainingFused(x, gamma, beta, epsilon);
+  return batchNormTrainingComposed(x, gamma, beta, epsilon);
+}
+
+/** batchNormTraining from tfjs ops, on any backend (exported for the tests that compare both forms). */
+export function batchNormTrainingComposed(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
   const channels = x.shape[x.shape.length - 1]!;
   const rows = x.size / channels;
   let mean: Tensor | undefined;
@@ -58,6 +65,32 @@ export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilo
         const inner = tf.sub(tf.sub(tf.mul(dy2, rows), dBeta), tf.mul(savedXhat, dGamma));
         const dx = tf.reshape(tf.mul(inner, scale), dyT.shape);
         return [dx, tf.reshape(dGamma, [channels]), tf.reshape(dBeta, [channels])];
+      },
+    };
+  });
+  const y = forward(x, gamma, beta);
+  return { y, mean: mean!, variance: variance! };
+}
+
+/**
+ * The same batch norm as two fused native kernels (WASM backend with the native addon): one pass for the
+ * statistics and one for y forward, two passes backward with xhat recomputed from x and the statistics.
+ */
+export function batchNormTrainingFused(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const channels = x.shape[x.shape.length - 1]!;
+  let mean: Tensor | undefined;
+  let variance: Tensor | undefined;
+  const forward = tf.customGrad((...args: (Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, g, b, save] = args as [Tensor, Tensor, Tensor, tf.GradSaveFunc];
+    const [y, stats] = tf.engine().runKernel(FUSED_BATCH_NORM, { x: xIn, gamma: g, beta: b }, { epsilon }) as Tensor[];
+    mean = tf.keep(tf.reshape(tf.slice(stats!, [0, 0], [1, channels]), [channels]));
+    variance = tf.keep(tf.reshape(tf.slice(stats!, [1, 0], [1, channels]), [channels]));
+    save([xIn, stats!, g]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const [xs, st, gs] = saved as [Tensor, Tensor, Tensor];
+        return tf.engine().runKernel(FUSED_BATCH_NORM_GRAD, { dy: dy as Tensor, x: xs, stats: st, gamma: gs }) as Tensor[];
       },
     };
   });

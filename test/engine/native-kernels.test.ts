@@ -8,6 +8,7 @@ import { initEngine, type EngineInfo } from '../../src/engine/backend.js';
 import { loadNativeKernels, type NativeAddon } from '../../src/engine/native.js';
 import { NATIVE_KERNEL_NAMES, nativeKernelsInstalled } from '../../src/engine/kernels/native_kernels.js';
 import { asWasmBackend } from '../../src/engine/kernels/wasm_backend.js';
+import { FUSED_ACTIVATION_KERNELS } from '../../src/engine/kernels/native_activations.js';
 import {
   TOLERANCE,
   type Case,
@@ -61,8 +62,9 @@ test('CI builds the native kernels (scripts/setup.sh), so they are tested there'
 });
 
 test('the engine reports the native kernels it installed', { skip }, () => {
-  assert.deepEqual(engine.nativeKernels?.kernels, [...NATIVE_KERNEL_NAMES]);
-  assert.deepEqual(nativeKernelsInstalled(), [...NATIVE_KERNEL_NAMES]);
+  const expected = [...NATIVE_KERNEL_NAMES, ...FUSED_ACTIVATION_KERNELS];
+  assert.deepEqual(engine.nativeKernels?.kernels, expected);
+  assert.deepEqual(nativeKernelsInstalled(), expected);
   assert.match(engine.nativeKernels!.oneDnn, /^\d+\.\d+\.\d+$/);
   assert.ok(engine.nativeKernels!.threads >= 1);
 });

@@ -1,4 +1,5 @@
 // The baselines with learned parameters: PReLU (learned negative slope) and Swish (optionally learned beta).
+import { fusedSwish } from '../fused.js';
 import { tf, tfl } from '../../engine/tf.js';
 import { singleInput, singleShape } from '../tensor-utils.js';
 import { prelu } from '../baseline-math.js';
@@ -83,6 +84,9 @@ export class SwishLayer extends tfl.layers.Layer {
     const x = singleInput(inputs, this.name);
     return tf.tidy(() => {
       if (this.betaWeight) return tf.mul(x, tf.sigmoid(tf.mul(x, this.betaWeight.read())));
+      // One fused kernel each way where the backend has it (fused.ts), else composed ops.
+      const fused = fusedSwish(x, this.initialBeta);
+      if (fused) return fused;
       if (this.initialBeta === 1) return tf.mul(x, tf.sigmoid(x));
       return tf.mul(x, tf.sigmoid(tf.mul(x, this.initialBeta)));
     });

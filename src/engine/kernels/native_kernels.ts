@@ -9,6 +9,7 @@ import { tf } from '../tf.js';
 import type { NativeAddon } from '../native.js';
 import { convInfoFor, type ConvAttrs, type Conv2DInfo } from './conv_attrs.js';
 import { asWasmBackend, sizeOf, type WasmBackend } from './wasm_backend.js';
+import { FUSED_ACTIVATION_KERNELS, fusedActivationConfigs } from './native_activations.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
@@ -188,6 +189,7 @@ const FACTORIES: Record<(typeof NATIVE_KERNEL_NAMES)[number], (addon: NativeAddo
 };
 
 const installed = new Map<string, tf.KernelConfig>();
+let fusedInstalled = false;
 
 /**
  * Route the WASM backend's convolutions and matrix products through the native addon. Call after the
@@ -203,7 +205,11 @@ export function installNativeKernels(addon: NativeAddon): string[] {
     tf.registerKernel({ ...original, kernelFunc: FACTORIES[name](addon, fallback) as unknown as tf.KernelFunc });
     installed.set(name, original);
   }
-  return [...installed.keys()];
+  if (!fusedInstalled) {
+    for (const config of fusedActivationConfigs(addon)) tf.registerKernel(config);
+    fusedInstalled = true;
+  }
+  return nativeKernelsInstalled();
 }
 
 /** Put the WASM kernels back (for tests and benchmarks that compare both). */
@@ -213,9 +219,13 @@ export function uninstallNativeKernels(): void {
     tf.registerKernel(original);
   }
   installed.clear();
+  if (fusedInstalled) {
+    for (const name of FUSED_ACTIVATION_KERNELS) tf.unregisterKernel(name, 'wasm');
+    fusedInstalled = false;
+  }
 }
 
 /** The kernels currently routed to native code. */
 export function nativeKernelsInstalled(): string[] {
-  return [...installed.keys()];
+  return [...installed.keys(), ...(fusedInstalled ? FUSED_ACTIVATION_KERNELS : [])];
 }

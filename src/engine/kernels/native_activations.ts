@@ -1,0 +1,127 @@
+// Fused activation kernels (native/elementwise.cc) as WASM-backend kernels of the project's own names.
+//
+// The activation layers call these through `tf.engine().runKernel` inside their tf.customGrad when the
+// current backend has them (see src/activations/fused.ts), and fall back to composed tfjs ops
+// otherwise. Swish forward + backward is 2 kernels instead of ~6, smooth ASH 2 instead of ~25.
+import type { tf } from '../tf.js';
+import type { NativeAddon } from '../native.js';
+import { asWasmBackend, heapF32, sizeOf, type WasmBackend } from './wasm_backend.js';
+
+export const FUSED_SWISH = 'AshBenchSwish';
+export const FUSED_SWISH_GRAD = 'AshBenchSwishGrad';
+export const FUSED_ASH = 'AshBenchAsh';
+export const FUSED_ASH_GRAD = 'AshBenchAshGrad';
+export const FUSED_BATCH_NORM = 'AshBenchBatchNorm';
+export const FUSED_BATCH_NORM_GRAD = 'AshBenchBatchNormGrad';
+export const FUSED_ACTIVATION_KERNELS = [FUSED_SWISH, FUSED_SWISH_GRAD, FUSED_ASH, FUSED_ASH_GRAD, FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD] as const;
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
+
+const offsetOf = (backend: WasmBackend, info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId).memoryOffset;
+const scalarOf = (backend: WasmBackend, info: tf.TensorInfo) => heapF32(backend, info)[0]!;
+
+function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
+  for (const [name, info] of Object.entries(inputs)) {
+    if (info.dtype !== 'float32') throw new Error(`${kernel}: input '${name}' must be float32, got ${info.dtype}`);
+  }
+}
+
+/** [B, N] or [B, N, C] as B, N, C. */
+function groups(kernel: string, shape: number[]): [number, number, number] {
+  if (shape.length === 2) return [shape[0]!, shape[1]!, 1];
+  if (shape.length === 3) return [shape[0]!, shape[1]!, shape[2]!];
+  throw new Error(`${kernel}: x must be [B, N] or [B, N, C], got [${shape.join(', ')}]`);
+}
+
+const ashParams = new Float64Array(6);
+const bnParams = new Float64Array(3);
+
+/** [..., C] as M rows of C channels. */
+function rowsOf(shape: number[]): [number, number] {
+  const channels = shape[shape.length - 1]!;
+  return [sizeOf(shape) / channels, channels];
+}
+
+export function fusedActivationConfigs(addon: NativeAddon): tf.KernelConfig[] {
+  const swish = ({ inputs, backend: b, attrs }: KernelArgs) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    requireFloat32(FUSED_SWISH, { x });
+    const backend = asWasmBackend(b);
+    const y = backend.makeOutput([...x.shape], 'float32');
+    addon.swish(0, backend.wasm.HEAPF32.buffer, offsetOf(backend, x), 0, offsetOf(backend, y), sizeOf(x.shape), attrs.beta as number);
+    return y;
+  };
+  const swishGrad = ({ inputs, backend: b, attrs }: KernelArgs) => {
+    const { dy, x } = inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+    requireFloat32(FUSED_SWISH_GRAD, { dy, x });
+    const backend = asWasmBackend(b);
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    addon.swish(1, backend.wasm.HEAPF32.buffer, offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, dx), sizeOf(x.shape), attrs.beta as number);
+    return dx;
+  };
+  const ash = ({ inputs, backend: b, attrs }: KernelArgs) => {
+    const { x, z, alpha } = inputs as { x: tf.TensorInfo; z: tf.TensorInfo; alpha: tf.TensorInfo };
+    requireFloat32(FUSED_ASH, { x, z, alpha });
+    const [batch, n, channels] = groups(FUSED_ASH, x.shape);
+    const backend = asWasmBackend(b);
+    const y = backend.makeOutput([...x.shape], 'float32');
+    const stats = backend.makeOutput([2, batch, channels], 'float32');
+    ashParams.set([batch, n, channels, scalarOf(backend, z), scalarOf(backend, alpha), attrs.epsilon as number]);
+    addon.ashForward(backend.wasm.HEAPF32.buffer, offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, stats), ashParams);
+    return [y, stats];
+  };
+  const ashGrad = ({ inputs, backend: b, attrs }: KernelArgs) => {
+    const { dy, x, stats, z, alpha } = inputs as Record<'dy' | 'x' | 'stats' | 'z' | 'alpha', tf.TensorInfo>;
+    requireFloat32(FUSED_ASH_GRAD, { dy, x, stats, z, alpha });
+    const [batch, n, channels] = groups(FUSED_ASH_GRAD, x.shape);
+    const backend = asWasmBackend(b);
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    const dz = backend.makeOutput([], 'float32');
+    const dAlpha = backend.makeOutput([], 'float32');
+    ashParams.set([batch, n, channels, scalarOf(backend, z), scalarOf(backend, alpha), attrs.stopStatsGradient ? 1 : 0]);
+    const heap = backend.wasm.HEAPF32.buffer;
+    const [gz, ga] = addon.ashBackward(heap, offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, stats), offsetOf(backend, dx), ashParams);
+    heapF32(backend, dz)[0] = gz;
+    heapF32(backend, dAlpha)[0] = ga;
+    return [dx, dz, dAlpha];
+  };
+  // Training-mode batch norm over every axis but the last (src/models/batch-norm.ts).
+  const batchNorm = ({ inputs, backend: b, attrs }: KernelArgs) => {
+    const { x, gamma, beta } = inputs as Record<'x' | 'gamma' | 'beta', tf.TensorInfo>;
+    requireFloat32(FUSED_BATCH_NORM, { x, gamma, beta });
+    const [rows, channels] = rowsOf(x.shape);
+    const backend = asWasmBackend(b);
+    const y = backend.makeOutput([...x.shape], 'float32');
+    const stats = backend.makeOutput([3, channels], 'float32');
+    bnParams.set([rows, channels, attrs.epsilon as number]);
+    const o = (info: tf.TensorInfo) => offsetOf(backend, info);
+    addon.batchNormForward(backend.wasm.HEAPF32.buffer, o(x), o(gamma), o(beta), o(y), o(stats), bnParams);
+    return [y, stats];
+  };
+  const batchNormGrad = ({ inputs, backend: b }: KernelArgs) => {
+    const { dy, x, stats, gamma } = inputs as Record<'dy' | 'x' | 'stats' | 'gamma', tf.TensorInfo>;
+    requireFloat32(FUSED_BATCH_NORM_GRAD, { dy, x, stats, gamma });
+    const [rows, channels] = rowsOf(x.shape);
+    const backend = asWasmBackend(b);
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    const dGamma = backend.makeOutput([channels], 'float32');
+    const dBeta = backend.makeOutput([channels], 'float32');
+    bnParams.set([rows, channels, 0]);
+    const o = (info: tf.TensorInfo) => offsetOf(backend, info);
+    addon.batchNormBackward(backend.wasm.HEAPF32.buffer, o(dy), o(x), o(stats), o(gamma), o(dx), o(dGamma), o(dBeta), bnParams);
+    return [dx, dGamma, dBeta];
+  };
+  const config = (kernelName: string, kernelFunc: (args: KernelArgs) => unknown): tf.KernelConfig => ({
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: kernelFunc as unknown as tf.KernelFunc,
+  });
+  return [
+    config(FUSED_SWISH, swish),
+    config(FUSED_SWISH_GRAD, swishGrad),
+    config(FUSED_ASH, ash),
+    config(FUSED_ASH_GRAD, ashGrad),
+    config(FUSED_BATCH_NORM, batchNorm),
+    config(FUSED_BATCH_NORM_GRAD, batchNormGrad),
+  ];
+}
