@@ -76,14 +76,17 @@ test('every model: forward and backward with ash on WASM give finite, non-zero g
   }
 });
 
-test('small EfficientNet: WASM gradients (project depthwise kernels) match the cpu backend', async () => {
-  const name = 'efficientnet-w0.25-d0.25';
-  await initEngine({ backend: 'cpu' });
-  const reference = lossAndGrads(name, 32, 4);
-  await initEngine({ backend: 'wasm' });
-  const wasm = lossAndGrads(name, 32, 4);
+/**
+ * Max |wasm - cpu| per weight, against `tolerance(weight)` of the weight's gradient scale (default 2e-3).
+ */
+function gradientMismatches(
+  reference: ReturnType<typeof lossAndGrads>,
+  wasm: ReturnType<typeof lossAndGrads>,
+  tolerance: (weight: string) => number = () => 2e-3,
+): string[] {
   assert.ok(Math.abs(wasm.loss - reference.loss) < 1e-4 * Math.abs(reference.loss), `loss ${wasm.loss} vs ${reference.loss}`);
   assert.equal(wasm.grads.length, reference.grads.length);
+  const bad: string[] = [];
   for (const [i, [weight, ref]] of reference.grads.entries()) {
     const [wasmWeight, got] = wasm.grads[i]!;
     assert.equal(wasmWeight, weight);
@@ -94,6 +97,34 @@ test('small EfficientNet: WASM gradients (project depthwise kernels) match the c
       scale = Math.max(scale, Math.abs(ref[j]!));
       err = Math.max(err, Math.abs(got[j]! - ref[j]!));
     }
-    assert.ok(err <= 2e-3 * scale + 1e-7, `${weight}: max difference ${err} at gradient scale ${scale}`);
+    if (!(err <= tolerance(weight) * scale + 1e-7)) bad.push(`${weight}: max difference ${err} at gradient scale ${scale}`);
   }
+  return bad;
+}
+
+test('small EfficientNet: WASM gradients (project depthwise kernels) match the cpu backend', async () => {
+  const name = 'efficientnet-w0.25-d0.25';
+  await initEngine({ backend: 'cpu' });
+  const reference = lossAndGrads(name, 32, 4);
+  // The WASM kernels themselves (the native ones have their own comparison below).
+  await initEngine({ backend: 'wasm', nativeKernels: false });
+  const wasm = lossAndGrads(name, 32, 4);
+  assert.deepEqual(gradientMismatches(reference, wasm), []);
+});
+
+test('small EfficientNet: gradients with the native kernels (oneDNN convs, fused BN/ASH/Swish) match the cpu backend', async (t) => {
+  const name = 'efficientnet-w0.25-d0.25';
+  await initEngine({ backend: 'cpu' });
+  const reference = lossAndGrads(name, 32, 4);
+  const engine = await initEngine({ backend: 'wasm' });
+  if (!engine.nativeKernels) {
+    if (process.env.CI) assert.fail(`native kernels are built under CI, but: ${engine.nativeKernelsUnavailable}`);
+    t.skip(`native kernels unavailable: ${engine.nativeKernelsUnavailable}`);
+    return;
+  }
+  const wasm = lossAndGrads(name, 32, 4);
+  // ASH's scalar z and alpha gradients sum x * dy terms over whole layers with heavy cancellation, so
+  // float32 summation order shows most there: even plain WASM differs from cpu by 1.4e-3 on stem_act/z
+  // (measured), native by up to 3e-3 (it accumulates in float64). Every other weight stays within 2e-3.
+  assert.deepEqual(gradientMismatches(reference, wasm, (weight) => (/_act\/(z|alpha)$/.test(weight) ? 5e-3 : 2e-3)), []);
 });
