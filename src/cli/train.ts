@@ -7,8 +7,9 @@ import { DEFAULT_RECIPE, type TrainSpec } from '../tasks/spec.js';
 import { parseActivationArg } from './activation-arg.js';
 import { parseBackendChoice } from '../engine/backend.js';
 import { getModel } from '../models/registry.js';
-import { getDataset, getStreamableDataset } from '../data/registry.js';
-import { UserError } from '../engine/errors.js';
+import { augmentFor, getDataset, getStreamableDataset } from '../data/registry.js';
+import { AUGMENT_KINDS, NO_AUGMENT, type Augment, type AugmentKind } from '../data/augment.js';
+import { UserError, unknownName } from '../engine/errors.js';
 
 interface TrainArgs {
   dataset: string;
@@ -27,7 +28,18 @@ interface TrainArgs {
   schedule: string;
   backend: string;
   'bn-momentum': number;
-  augment: boolean;
+  /** A name, or false from --no-augment. */
+  augment: string | boolean;
+}
+
+const AUGMENT_CHOICES = ['auto', 'none', ...AUGMENT_KINDS];
+
+/** --augment NAME (or --no-augment) as the spelled-out augmentation for `dataset`. */
+export function parseAugmentArg(value: string | boolean, dataset: string): Augment {
+  if (value === false || value === 'none') return NO_AUGMENT;
+  if (value === true || value === '' || value === 'auto') return augmentFor(dataset, DEFAULT_RECIPE.augment);
+  if (!(AUGMENT_KINDS as readonly string[]).includes(value)) throw unknownName('augmentation', value, AUGMENT_CHOICES);
+  return augmentFor(dataset, { ...DEFAULT_RECIPE.augment, kind: value as AugmentKind });
 }
 
 function positiveInt(name: string, v: number | undefined): void {
@@ -62,7 +74,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('weight-decay', { type: 'number', default: DEFAULT_RECIPE.optimizer.weightDecay })
       .option('schedule', { type: 'string', choices: ['cosine', 'constant'], default: DEFAULT_RECIPE.schedule })
       .option('bn-momentum', { type: 'number', default: DEFAULT_RECIPE.bnMomentum, describe: 'batch-norm running-average momentum (Keras terms)' })
-      .option('augment', { type: 'boolean', default: true, describe: 'random crop (4-pixel padding) and horizontal flip' })
+      .option('augment', {
+        type: 'string',
+        default: 'auto',
+        describe:
+          "training augmentation: auto (the dataset's: random-resized-crop for imagefolder/tiny-imagenet, else pad-crop) | " +
+          'pad-crop (random crop from a 4-pixel padding + flip) | random-resized-crop (+ flip) | none (= --no-augment)',
+      })
       .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }) as never,
   handler: async (args) => {
     positiveInt('epochs', args.epochs);
@@ -73,6 +91,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     getModel(args.model);
     if (args.stream) getStreamableDataset(args.dataset);
     else getDataset(args.dataset);
+    const augment = parseAugmentArg(args.augment, args.dataset);
     const spec: TrainSpec = {
       activation: parseActivationArg(args.activation),
       model: args.model,
@@ -86,7 +105,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         optimizer: { ...DEFAULT_RECIPE.optimizer, lr: args.lr, weightDecay: args['weight-decay'] },
         schedule: args.schedule as TrainSpec['train']['schedule'],
         bnMomentum: args['bn-momentum'],
-        augment: args.augment ? DEFAULT_RECIPE.augment : { crop: 0, flip: false },
+        augment,
       },
       data: { trainLimit: args['train-limit'], testLimit: args['test-limit'], dataDir: args['data-dir'], ...(args.stream ? { stream: true } : {}) },
     };

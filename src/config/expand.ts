@@ -2,6 +2,7 @@
 // each with a fully spelled-out spec (defaults filled, overrides applied, keys sorted) and an id
 // hashed from that spec.
 import type { TrainSpec } from '../tasks/spec.js';
+import { augmentFor } from '../data/registry.js';
 import { canonicalize, contentHash, slug } from './job-id.js';
 import { deepMerge } from './merge.js';
 import { DataLimitsSchema, TrainRecipeSchema, type SweepConfig } from './schema.js';
@@ -35,7 +36,9 @@ function cellSettings(config: SweepConfig, model: string, dataset: string): Pick
     data = deepMerge(data, layer?.data ?? {});
   }
   // Already valid piecewise; parsing again gives the merged value its type.
-  return { train: TrainRecipeSchema.parse(train), data: DataLimitsSchema.parse(data) };
+  const recipe = TrainRecipeSchema.parse(train);
+  // The augmentation is spelled out per dataset (the kind a config leaves out is the dataset's default).
+  return { train: { ...recipe, augment: augmentFor(dataset, recipe.augment) }, data: DataLimitsSchema.parse(data) };
 }
 
 /**

@@ -8,6 +8,7 @@ import { DEFAULT_RECIPE } from '../tasks/spec.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
 import { isModelName, modelNames } from '../models/registry.js';
 import { datasetNames, streamableDatasetNames } from '../data/registry.js';
+import { AUGMENT_KINDS } from '../data/augment.js';
 
 /** `expected one of: a, b, c` with the names sorted. */
 export function oneOf(names: readonly string[]): string {
@@ -26,6 +27,34 @@ const datasetName = registeredName('dataset', datasetNames);
 
 const positiveInt = z.int().min(1);
 const fraction = z.number().min(0).lt(1);
+
+/** `[min, max]` of numbers each passing `bound`, with min <= max. */
+function range(bound: z.ZodNumber, what: string) {
+  return z.tuple([bound, bound], { error: `expected [min, max] ${what}` }).superRefine(([lo, hi], ctx) => {
+    if (lo > hi) ctx.addIssue({ code: 'custom', message: `[${lo}, ${hi}] has min above max (expected [min, max] ${what})` });
+  });
+}
+
+/**
+ * The augmentation group. `kind` has no default: left out, each dataset's own default applies when the
+ * sweep is expanded (random-resized-crop for imagefolder and tiny-imagenet, pad-crop for the rest).
+ * `crop` is pad-crop's, `scale` and `ratio` random-resized-crop's (torchvision's defaults when absent);
+ * each kind ignores the other's fields, so a base config can set both and a per-dataset override pick the
+ * kind, and a job's spec keeps only the fields its kind uses.
+ */
+function augmentSchema<M extends 'full' | 'partial'>(
+  _mode: M,
+  field: <T extends z.ZodType>(schema: T, fallback: z.input<T>) => M extends 'full' ? z.ZodDefault<T> : z.ZodOptional<T>,
+) {
+  const d = DEFAULT_RECIPE.augment;
+  return z.strictObject({
+    kind: z.enum(AUGMENT_KINDS).optional(),
+    crop: field(z.int().min(0), d.crop),
+    flip: field(z.boolean(), d.flip),
+    scale: range(z.number().gt(0).max(1), 'fractions of the image area, 0 < min <= max <= 1').optional(),
+    ratio: range(z.number().positive(), 'aspect ratios width/height, 0 < min <= max').optional(),
+  });
+}
 
 // The recipe fields exist twice: filled with defaults (top-level `train`) and all-optional (inside
 // `overrides`, where a missing field means "keep the sweep's value"). One builder keeps them in step.
@@ -49,12 +78,7 @@ function recipeShape<M extends 'full' | 'partial'>(mode: M) {
     ),
     schedule: field(z.enum(['cosine', 'constant']), d.schedule),
     bnMomentum: field(fraction, d.bnMomentum),
-    augment: group(
-      z.strictObject({
-        crop: field(z.int().min(0), d.augment.crop),
-        flip: field(z.boolean(), d.augment.flip),
-      }),
-    ),
+    augment: group(augmentSchema(mode, field)),
   };
 }
 

@@ -1,10 +1,12 @@
 // COCO 2017 detection: annotations/instances_<split>2017.json plus <split>2017/ image folders. Boxes stay in
 // COCO's [x, y, w, h]; `iscrowd` is kept as a flag; category ids (1..90 with gaps) map to contiguous
-// indices in id order. Images without annotations are kept (they count as images).
+// indices in id order. Images without annotations are kept (they count as images). Files over 256 MiB
+// (instances_train2017.json is 448 MB) are scanned element by element instead of read as one string.
 import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { JsonScanError, NotAnObjectError, scanTopLevelArrays } from './json-scan.js';
 import { summariseDetection, type DatasetSummary, type DetectionSplitSummary } from './summary.js';
 import type { DetectionData, DetectionRecord, ReaderOptions } from './types.js';
 
@@ -37,6 +39,20 @@ export interface CocoSplit {
 /** Boxes may poke out of their image by this much (COCO has sub-pixel overshoots); they are clipped. */
 const EDGE_TOLERANCE = 1;
 
+/**
+ * Files larger than this are scanned element by element from a Buffer (parseCocoBuffer) instead of read as
+ * one string: instances_train2017.json (448 MB) is close to V8's maximum string length (~512 MB).
+ */
+export const STREAM_PARSE_ABOVE = 256 * 1024 * 1024;
+
+const LISTS = ['images', 'annotations', 'categories'] as const;
+/** The fields this reader uses, per list; the scanner drops the rest (segmentation polygons are most of the file). */
+const USED_FIELDS: Record<string, readonly string[]> = {
+  images: ['id', 'file_name', 'width', 'height'],
+  annotations: ['id', 'image_id', 'category_id', 'bbox', 'iscrowd'],
+  categories: ['id', 'name'],
+};
+
 function requireArray(doc: Record<string, unknown>, key: string, file: string): unknown[] {
   const value = doc[key];
   if (!Array.isArray(value)) throw new UserError(`${file}: field '${key}' is ${value === undefined ? 'missing' : 'not a list'} (expected COCO instances JSON)`);
@@ -61,7 +77,56 @@ export function parseCocoInstances(text: string, file: string, imageDir: string)
   } catch (err) {
     throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new UserError(`${file}: expected a JSON object with images, annotations and categories`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw notAnObject(file);
+  return cocoSplitOf(doc, file, imageDir);
+}
+
+/**
+ * parseCocoInstances for a file's bytes, without building one string of the whole file: each element of
+ * images, annotations and categories is parsed from its own slice and cut down to the fields used, so
+ * memory holds the file's bytes and the small records, never the whole parsed document. Gives exactly
+ * what parseCocoInstances gives for the same file.
+ */
+export function parseCocoBuffer(bytes: Buffer, file: string, imageDir: string): CocoSplit {
+  let doc: Record<string, unknown>;
+  try {
+    doc = scanTopLevelArrays(bytes, LISTS, (key, element) => usedFields(element, USED_FIELDS[key]!));
+  } catch (err) {
+    if (err instanceof NotAnObjectError) throw notAnObject(file);
+    if (err instanceof JsonScanError) throw new UserError(`${file}: not valid JSON (${err.message})`);
+    throw err;
+  }
+  return cocoSplitOf(doc, file, imageDir);
+}
+
+/** Read and parse one instances file: as a string when it is small, by scanning its bytes when it is large. */
+export async function readCocoInstances(file: string, imageDir: string, options: { streamAbove?: number } = {}): Promise<CocoSplit> {
+  const { size } = await stat(file);
+  if (size > (options.streamAbove ?? STREAM_PARSE_ABOVE)) return parseCocoBuffer(await readFile(file), file, imageDir);
+  return parseCocoInstances(await readFile(file, 'utf8'), file, imageDir);
+}
+
+function notAnObject(file: string): UserError {
+  return new UserError(`${file}: expected a JSON object with images, annotations and categories`);
+}
+
+/** An object with only `fields` (those present); anything else is returned as it is, for the checks to report. */
+function usedFields(element: unknown, fields: readonly string[]): unknown {
+  if (!element || typeof element !== 'object' || Array.isArray(element)) return element;
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f in element) out[f] = (element as Record<string, unknown>)[f];
+  return out;
+}
+
+function requireObjects(list: unknown[], key: string, file: string): void {
+  list.forEach((item, i) => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new UserError(`${file}: ${key}[${i}] is ${JSON.stringify(item)}, not an object`);
+  });
+}
+
+/** The split from the parsed top-level fields, whichever way they were parsed. */
+function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: string): CocoSplit {
+  for (const key of LISTS) requireObjects(requireArray(doc, key, file), key, file);
   const images = requireArray(doc, 'images', file) as CocoImage[];
   const annotations = requireArray(doc, 'annotations', file) as CocoAnnotation[];
   const categories = [...(requireArray(doc, 'categories', file) as CocoCategory[])].sort((a, b) => a.id - b.id);
@@ -136,7 +201,7 @@ export async function loadCoco(options: ReaderOptions): Promise<DetectionData> {
   let classNames: string[] = [];
   const source: string[] = [];
   for (const { name, file, imageDir } of cocoSplits(root)) {
-    const split = parseCocoInstances(await readFile(file, 'utf8'), file, imageDir);
+    const split = await readCocoInstances(file, imageDir);
     if (split.skipped.length) warn(`${file}: skipped ${split.skipped.length} annotation(s) whose box is empty or outside its image; first: ${split.skipped[0]}`);
     if (classNames.length && classNames.join() !== split.classNames.join()) throw new UserError(`${file}: its categories differ from the other splits'`);
     classNames = split.classNames;

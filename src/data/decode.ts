@@ -66,7 +66,8 @@ export function centreCrop(image: RgbImage, size: number, file = 'image'): Uint8
   return out;
 }
 
-function roundHalfEven(x: number): number {
+/** Python's round(): halves go to the even neighbour (torchvision's offsets and sizes use it). */
+export function roundHalfEven(x: number): number {
   const f = Math.floor(x);
   const d = x - f;
   if (d !== 0.5) return Math.round(x);

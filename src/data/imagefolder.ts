@@ -179,6 +179,18 @@ export function transformOf(variant: ImageFolderVariant, options: ReaderOptions)
   return { size, shorter };
 }
 
+/**
+ * The training split's transform. For random-resized-crop (`trainSourceSize`) it stops before the centre
+ * crop to the input size: the shorter side goes to the resize target as for evaluation and the central
+ * square of that side is kept (256x256 for 224), about 1.3x the pixels, so crops can reach beyond the
+ * evaluation view. torchvision crops from the whole original image; a fixed-size square is what lets the
+ * decoded cache and the streamed path serve it (the strips beyond the square of a wide photo are lost).
+ */
+export function trainTransformOf(variant: ImageFolderVariant, options: ReaderOptions): CentreCrop {
+  const t = transformOf(variant, options);
+  return options.trainSourceSize ? { size: t.shorter, shorter: t.shorter } : t;
+}
+
 function cacheKeyOf(variant: ImageFolderVariant, split: ImageFolderSplit, files: string[], labels: Int32Array, t: CentreCrop, options: ReaderOptions): Promise<CacheKey> {
   return fingerprintFiles(files, Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength).toString('base64')).then((sources) => ({
     dataset: variant.name,
@@ -236,12 +248,13 @@ async function decodeSplit(variant: ImageFolderVariant, split: ImageFolderSplit,
   const key = await cacheKeyOf(variant, split, files, labels, t, options);
   if (root) {
     const hit = await readCache(root, key);
-    if (hit) return { count: hit.count, images: hit.images, labels: hit.labels };
+    if (hit) return { count: hit.count, images: hit.images, labels: hit.labels, shape: hit.shape };
   }
+  const shape: [number, number, number] = [t.size, t.size, 3];
   const images = new Uint8Array(files.length * pixels);
   const kept = new Int32Array(files.length);
   let count = 0;
-  const writer = root ? await CacheWriter.create(root, key, [t.size, t.size, 3]) : undefined;
+  const writer = root ? await CacheWriter.create(root, key, shape) : undefined;
   try {
     await decodeChunks(variant, split.name, files, labels, t, options, async (chunkImages, chunkLabels) => {
       images.set(chunkImages, count * pixels);
@@ -254,7 +267,7 @@ async function decodeSplit(variant: ImageFolderVariant, split: ImageFolderSplit,
     await writer?.abort();
     throw err;
   }
-  return { count, images: images.subarray(0, count * pixels), labels: kept.subarray(0, count) };
+  return { count, images: images.subarray(0, count * pixels), labels: kept.subarray(0, count), shape };
 }
 
 /**
@@ -266,7 +279,7 @@ export async function openImageFolderSplit(variant: ImageFolderVariant, splitNam
   const split = index.splits.find((s) => s.name === splitName);
   if (!split) throw new UserError(`${index.root}: no labelled split '${splitName}' (labelled: ${index.splits.map((s) => s.name).join(', ') || 'none'})`);
   const limit = splitName === 'train' ? options.trainLimit : options.testLimit;
-  return openSplit(variant, split, limit, transformOf(variant, options), options);
+  return openSplit(variant, split, limit, splitName === 'train' ? trainTransformOf(variant, options) : transformOf(variant, options), options);
 }
 
 async function openSplit(variant: ImageFolderVariant, split: ImageFolderSplit, limit: number | undefined, t: CentreCrop, options: ReaderOptions): Promise<CacheReader> {
@@ -311,6 +324,7 @@ function streamedSplit(reader: CacheReader): StreamedSplit {
       return out;
     },
     close: () => reader.close(),
+    shape: reader.shape,
   };
 }
 
@@ -331,7 +345,10 @@ interface ChosenSplits {
   labelledTrain: ImageFolderSplit;
   train: ImageFolderSplit;
   evaluation: ImageFolderSplit;
+  /** The evaluation transform (and the model's input size). */
   t: CentreCrop;
+  /** The training split's transform (see trainTransformOf). */
+  trainT: CentreCrop;
 }
 
 async function chooseSplits(variant: ImageFolderVariant, options: ReaderOptions): Promise<ChosenSplits> {
@@ -346,7 +363,7 @@ async function chooseSplits(variant: ImageFolderVariant, options: ReaderOptions)
     const warn = options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
     warn(`${variant.name}: ${index.root} has no labelled val/ or test/; evaluating on ${evaluation.files.length} images held out of train/ (${HOLD_OUT_FRACTION * 100}% per class, seed ${HOLD_OUT_SEED})`);
   }
-  return { index, labelledTrain, train, evaluation, t: transformOf(variant, options) };
+  return { index, labelledTrain, train, evaluation, t: transformOf(variant, options), trainT: trainTransformOf(variant, options) };
 }
 
 function describe<S>(variant: ImageFolderVariant, chosen: ChosenSplits, train: S, test: S): Omit<ClassificationData, 'train' | 'test'> & { train: S; test: S } {
@@ -368,7 +385,7 @@ function describe<S>(variant: ImageFolderVariant, chosen: ChosenSplits, train: S
 export async function loadImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<ClassificationData> {
   const chosen = await chooseSplits(variant, options);
   // One split after the other: decoding already uses every core, and memory peaks lower.
-  const trainSplit = await decodeSplit(variant, chosen.train, options.trainLimit, chosen.t, options);
+  const trainSplit = await decodeSplit(variant, chosen.train, options.trainLimit, chosen.trainT, options);
   const testSplit = await decodeSplit(variant, chosen.evaluation, options.testLimit, chosen.t, options);
   return describe(variant, chosen, trainSplit, testSplit);
 }
@@ -379,7 +396,7 @@ export async function loadImageFolder(variant: ImageFolderVariant, options: Read
  */
 export async function openImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<TrainingData> {
   const chosen = await chooseSplits(variant, options);
-  const train = streamedSplit(await openSplit(variant, chosen.train, options.trainLimit, chosen.t, options));
+  const train = streamedSplit(await openSplit(variant, chosen.train, options.trainLimit, chosen.trainT, options));
   try {
     const test = streamedSplit(await openSplit(variant, chosen.evaluation, options.testLimit, chosen.t, options));
     return describe(variant, chosen, train, test);

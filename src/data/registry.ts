@@ -2,6 +2,7 @@
 // what `ash train` uses; detection and segmentation datasets are parsed to plain records and can be
 // listed and inspected (their training loops come with the detection/segmentation tasks).
 import { UserError, unknownName } from '../engine/errors.js';
+import { resolveAugment, type Augment, type AugmentKind, type AugmentSetting } from './augment.js';
 import { inspectAde20k } from './ade20k.js';
 import { inspectCoco } from './coco.js';
 import { inspectFashionScenes } from './fashion-scenes.js';
@@ -21,6 +22,8 @@ export interface DatasetEntry {
   open?(options: ReaderOptions): Promise<TrainingData>;
   /** Summary for `ash datasets inspect`; without it the data is loaded whole and summarised. */
   inspect?(options: ReaderOptions): Promise<DatasetSummary>;
+  /** The training augmentation when a config or command line does not name one (default: pad-crop). */
+  defaultAugment?: AugmentKind;
 }
 
 export interface AnnotatedDatasetEntry {
@@ -45,6 +48,8 @@ const entries: AnyDatasetEntry[] = [
     load: (o) => loadImageFolder(IMAGEFOLDER, o),
     open: (o) => openImageFolder(IMAGEFOLDER, o),
     inspect: (o) => inspectImageFolder(IMAGEFOLDER, o),
+    // The ImageNet recipe: photos of varied framing, where the CIFAR shift-by-4-pixels barely augments.
+    defaultAugment: 'random-resized-crop',
   },
   {
     name: 'tiny-imagenet',
@@ -53,6 +58,7 @@ const entries: AnyDatasetEntry[] = [
     load: (o) => loadImageFolder(TINY_IMAGENET, o),
     open: (o) => openImageFolder(TINY_IMAGENET, o),
     inspect: (o) => inspectImageFolder(TINY_IMAGENET, o),
+    defaultAugment: 'random-resized-crop',
   },
   { name: 'voc-detection', task: 'detection', description: 'PASCAL VOC 2007/2012 boxes, 20 classes (VOCdevkit: Annotations/*.xml, ImageSets/Main)', inspect: inspectVocDetection },
   { name: 'voc-segmentation', task: 'segmentation', description: 'PASCAL VOC 2007/2012 masks, 21 classes (SegmentationClass/*.png, 255 = ignore)', inspect: inspectVocSegmentation },
@@ -102,6 +108,17 @@ export function getStreamableDataset(name: string): DatasetEntry & Required<Pick
 export async function loadTrainingData(name: string, options: ReaderOptions & { stream?: boolean }): Promise<TrainingData> {
   const { stream, ...rest } = options;
   return stream ? getStreamableDataset(name).open(rest) : getDataset(name).load(rest);
+}
+
+/** The augmentation a dataset trains with unless told otherwise: random-resized-crop for ImageNet-style folders, else pad-crop. */
+export function defaultAugmentKind(name: string): AugmentKind {
+  const entry = byName.get(name);
+  return (entry?.task === 'classification' && entry.defaultAugment) || 'pad-crop';
+}
+
+/** A config's or command line's augmentation setting spelled out for training on `dataset` (see resolveAugment). */
+export function augmentFor(dataset: string, setting: AugmentSetting): Augment {
+  return resolveAugment(setting, defaultAugmentKind(dataset));
 }
 
 /** Any dataset by name. */

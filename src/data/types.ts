@@ -5,6 +5,8 @@ export interface ClassificationSplit {
   /** count * H * W * C bytes, NHWC. */
   images: Uint8Array;
   labels: Uint8Array | Int32Array;
+  /** [H, W, C] of each image when it differs from the data's inputShape (see splitShape). */
+  shape?: [number, number, number];
 }
 
 /**
@@ -17,6 +19,8 @@ export interface StreamedSplit {
   /** The images at `indices`, HWC each, concatenated in the order given. */
   readImages(indices: ArrayLike<number>): Promise<Uint8Array>;
   close(): Promise<void>;
+  /** [H, W, C] of each image when it differs from the data's inputShape (see splitShape). */
+  shape?: [number, number, number];
 }
 
 /** What the training loop accepts: a split in memory or one streamed from disk. */
@@ -24,6 +28,14 @@ export type TrainingSplit = ClassificationSplit | StreamedSplit;
 
 export function isStreamed(split: TrainingSplit): split is StreamedSplit {
   return 'readImages' in split;
+}
+
+/**
+ * The stored size of a split's images: the model's input size, except for a training split kept at its
+ * larger source size (`ReaderOptions.trainSourceSize`) for random-resized-crop to cut boxes from.
+ */
+export function splitShape(data: { inputShape: [number, number, number] }, split: TrainingSplit): [number, number, number] {
+  return split.shape ?? data.inputShape;
 }
 
 /** ClassificationData whose splits may be streamed (what `ash train --stream` loads). */
@@ -62,6 +74,12 @@ export interface ReaderOptions extends LoadOptions {
   cacheDir?: string | false;
   /** Output side length for readers that resize (imagefolder); ignored by fixed-size formats. */
   imageSize?: number;
+  /**
+   * Training will random-resized-crop: readers that resize (imagefolder) keep the training split at their
+   * resize target, the square of the shorter side (256 for 224), rather than cutting it down to the input
+   * size, so the crops see more than the evaluation view. Fixed-size formats ignore it.
+   */
+  trainSourceSize?: boolean;
   /** What to do with an image that cannot be decoded: 'error' (default) or 'skip' with one warning naming the count. */
   onUnreadable?: 'error' | 'skip';
   /** Where warnings go (default: process.stderr). */

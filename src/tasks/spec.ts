@@ -1,5 +1,6 @@
 // The plain data types that flow between the CLI, the runner and the training loop.
 import type { BackendChoice } from '../engine/backend.js';
+import type { Augment, PadCropAugment } from '../data/augment.js';
 
 /** An activation by name plus its options, e.g. { name: 'ash', k: 0.5 }. */
 export interface ActivationSpec {
@@ -23,8 +24,13 @@ export interface TrainRecipe {
   schedule: 'cosine' | 'constant';
   /** Batch-norm running-average momentum in Keras terms (PyTorch's 0.1 is 0.9 here). */
   bnMomentum: number;
-  /** Random crop with this much padding, and horizontal flips, during training. */
-  augment: { crop: number; flip: boolean };
+  /**
+   * Training augmentation, spelled out: `{ crop, flip }` (no kind) is the padded random crop and flips,
+   * `{ kind: 'random-resized-crop', scale, ratio, flip }` the ImageNet recipe. Configs and `ash train`
+   * fill the kind from the dataset when it is not given (data/registry.ts augmentFor); runTraining takes
+   * the spec as written.
+   */
+  augment: Augment;
 }
 
 export interface DataLimits {
@@ -82,7 +88,8 @@ export interface TrainResult {
   error?: string;
 }
 
-export const DEFAULT_RECIPE: TrainRecipe = {
+// The CIFAR recipe; datasets that default to another augmentation get it when configs are expanded.
+export const DEFAULT_RECIPE: TrainRecipe & { augment: PadCropAugment } = {
   epochs: 2,
   batchSize: 128,
   optimizer: { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 },

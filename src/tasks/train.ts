@@ -9,6 +9,7 @@ import { packageCommit } from '../engine/provenance.js';
 import { loadTrainingData } from '../data/registry.js';
 import { batchIndices, readBatch } from '../data/batches.js';
 import { isStreamed, type TrainingData, type TrainingSplit } from '../data/types.js';
+import { isRandomResizedCrop } from '../data/augment.js';
 import { getModel } from '../models/registry.js';
 import { trainableParams } from '../models/summary.js';
 import { ashLayerStates } from '../activations/registry.js';
@@ -84,8 +85,10 @@ export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer,
 /** Train one model as `spec` says. Resolves with status 'diverged' when the loss stops being finite. */
 export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Promise<TrainResult> {
   const engine = await initEngine({ backend: spec.backend });
-  const data = await loadTrainingData(spec.dataset, spec.data);
   const recipe = spec.train;
+  // Random-resized-crop cuts its boxes from the larger source-size images (256 for a 224 input), not from
+  // the evaluation crop; evaluation reads the test split at the input size either way.
+  const data = await loadTrainingData(spec.dataset, { ...spec.data, trainSourceSize: isRandomResizedCrop(recipe.augment) });
   const rng = new Rng(spec.seed);
   const shuffleRng = rng.fork('shuffle');
   const augmentRng = rng.fork('augment');
@@ -179,6 +182,8 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
       versions: engine.versions,
       simd: engine.simd,
       threads: engine.threads,
+      // Native oneDNN kernels change rounding (not results' meaning): recorded so runs can be compared.
+      nativeKernels: engine.nativeKernels,
       cpu: cpus()[0]?.model,
       commit: packageCommit(),
       params,
