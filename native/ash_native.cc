@@ -350,6 +350,24 @@ bool readDoubles(napi_env env, napi_value value, double*& data, size_t expected)
 
 bool positiveSize(double v) { return v >= 1 && v == static_cast<double>(static_cast<int64_t>(v)); }
 
+// The arguments of the fused kernels: (heap, offset x `offsets`, Float64Array of `params`), whose first
+// two params are positive integer sizes.
+struct HeapCall {
+  Args args;
+  int64_t off[8] = {};
+  double* p = nullptr;
+};
+
+bool readHeapCall(napi_env env, napi_callback_info info, size_t offsets, size_t params, HeapCall& call) {
+  napi_value argv[10];
+  size_t argc = 10;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != offsets + 2 || offsets > 8) return false;
+  if (!readHeap(env, argv[0], call.args)) return false;
+  for (size_t i = 0; i < offsets; i++)
+    if (!readInt(env, argv[1 + i], call.off[i])) return false;
+  return readDoubles(env, argv[offsets + 1], call.p, params) && positiveSize(call.p[0]) && positiveSize(call.p[1]);
+}
+
 napi_value swish(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
@@ -373,42 +391,30 @@ napi_value swish(napi_env env, napi_callback_info info) {
 }
 
 napi_value ashForward(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Args args;
-  int64_t xOff, yOff, statsOff;
-  double* p = nullptr;
-  if (argc != 5 || !readHeap(env, argv[0], args) || !readInt(env, argv[1], xOff) || !readInt(env, argv[2], yOff) ||
-      !readInt(env, argv[3], statsOff) || !readDoubles(env, argv[4], p, 6))
-    return throwError(env, "ashForward(heap, x, y, stats, Float64Array [B, N, C, z, alpha, epsilon])");
-  if (!positiveSize(p[0]) || !positiveSize(p[1]) || !positiveSize(p[2])) return throwError(env, "ashForward: B, N, C must be positive integers");
+  HeapCall call;
+  if (!readHeapCall(env, info, 3, 6, call) || !positiveSize(call.p[2]))
+    return throwError(env, "ashForward(heap, x, y, stats, Float64Array [B, N, C, z, alpha, epsilon]) with positive integer B, N, C");
+  const double* p = call.p;
   const int64_t batch = p[0], n = p[1], channels = p[2];
-  float* x = tensorAt(args, xOff, batch * n * channels);
-  float* y = tensorAt(args, yOff, batch * n * channels);
-  float* stats = tensorAt(args, statsOff, 2 * batch * channels);
+  float* x = tensorAt(call.args, call.off[0], batch * n * channels);
+  float* y = tensorAt(call.args, call.off[1], batch * n * channels);
+  float* stats = tensorAt(call.args, call.off[2], 2 * batch * channels);
   if (!x || !y || !stats) return throwError(env, "ashForward: a tensor lies outside the WASM heap");
   ash::ashForward(x, y, stats, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), static_cast<float>(p[5]));
   return boolean(env, true);
 }
 
 napi_value ashBackward(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Args args;
-  int64_t dyOff, xOff, statsOff, dxOff;
-  double* p = nullptr;
-  if (argc != 6 || !readHeap(env, argv[0], args) || !readInt(env, argv[1], dyOff) || !readInt(env, argv[2], xOff) ||
-      !readInt(env, argv[3], statsOff) || !readInt(env, argv[4], dxOff) || !readDoubles(env, argv[5], p, 6))
-    return throwError(env, "ashBackward(heap, dy, x, stats, dx, Float64Array [B, N, C, z, alpha, stopStats])");
-  if (!positiveSize(p[0]) || !positiveSize(p[1]) || !positiveSize(p[2])) return throwError(env, "ashBackward: B, N, C must be positive integers");
+  HeapCall call;
+  if (!readHeapCall(env, info, 4, 6, call) || !positiveSize(call.p[2]))
+    return throwError(env, "ashBackward(heap, dy, x, stats, dx, Float64Array [B, N, C, z, alpha, stopStats]) with positive integer B, N, C");
+  const double* p = call.p;
   const int64_t batch = p[0], n = p[1], channels = p[2];
   const int64_t size = batch * n * channels;
-  float* dy = tensorAt(args, dyOff, size);
-  float* x = tensorAt(args, xOff, size);
-  float* stats = tensorAt(args, statsOff, 2 * batch * channels);
-  float* dx = tensorAt(args, dxOff, size);
+  float* dy = tensorAt(call.args, call.off[0], size);
+  float* x = tensorAt(call.args, call.off[1], size);
+  float* stats = tensorAt(call.args, call.off[2], 2 * batch * channels);
+  float* dx = tensorAt(call.args, call.off[3], size);
   if (!dy || !x || !stats || !dx) return throwError(env, "ashBackward: a tensor lies outside the WASM heap");
   double dz = 0, dAlpha = 0;
   ash::ashBackward(dy, x, stats, dx, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), p[5] != 0, &dz, &dAlpha);
@@ -421,52 +427,35 @@ napi_value ashBackward(napi_env env, napi_callback_info info) {
   return result;
 }
 
-// Reads `count` integer offsets from argv[first..] into offsets; false when one is not an integer.
-bool readOffsets(napi_env env, napi_value* argv, size_t first, size_t count, int64_t* offsets) {
-  for (size_t i = 0; i < count; i++)
-    if (!readInt(env, argv[first + i], offsets[i])) return false;
-  return true;
-}
-
 napi_value batchNormForward(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value argv[7];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Args args;
-  int64_t off[5];
-  double* p = nullptr;
-  if (argc != 7 || !readHeap(env, argv[0], args) || !readOffsets(env, argv, 1, 5, off) || !readDoubles(env, argv[6], p, 3))
-    return throwError(env, "batchNormForward(heap, x, gamma, beta, y, stats, Float64Array [M, C, epsilon])");
-  if (!positiveSize(p[0]) || !positiveSize(p[1])) return throwError(env, "batchNormForward: M and C must be positive integers");
-  const int64_t rows = p[0], channels = p[1];
-  float* x = tensorAt(args, off[0], rows * channels);
-  float* gamma = tensorAt(args, off[1], channels);
-  float* beta = tensorAt(args, off[2], channels);
-  float* y = tensorAt(args, off[3], rows * channels);
-  float* stats = tensorAt(args, off[4], 3 * channels);
+  HeapCall call;
+  if (!readHeapCall(env, info, 5, 3, call))
+    return throwError(env, "batchNormForward(heap, x, gamma, beta, y, stats, Float64Array [M, C, epsilon]) with positive integer M, C");
+  const int64_t rows = call.p[0], channels = call.p[1];
+  const Args& a = call.args;
+  float* x = tensorAt(a, call.off[0], rows * channels);
+  float* gamma = tensorAt(a, call.off[1], channels);
+  float* beta = tensorAt(a, call.off[2], channels);
+  float* y = tensorAt(a, call.off[3], rows * channels);
+  float* stats = tensorAt(a, call.off[4], 3 * channels);
   if (!x || !gamma || !beta || !y || !stats) return throwError(env, "batchNormForward: a tensor lies outside the WASM heap");
-  ash::batchNormForward(x, gamma, beta, y, stats, rows, channels, static_cast<float>(p[2]));
+  ash::batchNormForward(x, gamma, beta, y, stats, rows, channels, static_cast<float>(call.p[2]));
   return boolean(env, true);
 }
 
 napi_value batchNormBackward(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr));
-  Args args;
-  int64_t off[7];
-  double* p = nullptr;
-  if (argc != 9 || !readHeap(env, argv[0], args) || !readOffsets(env, argv, 1, 7, off) || !readDoubles(env, argv[8], p, 3))
-    return throwError(env, "batchNormBackward(heap, dy, x, stats, gamma, dx, dGamma, dBeta, Float64Array [M, C, 0])");
-  if (!positiveSize(p[0]) || !positiveSize(p[1])) return throwError(env, "batchNormBackward: M and C must be positive integers");
-  const int64_t rows = p[0], channels = p[1];
-  float* dy = tensorAt(args, off[0], rows * channels);
-  float* x = tensorAt(args, off[1], rows * channels);
-  float* stats = tensorAt(args, off[2], 3 * channels);
-  float* gamma = tensorAt(args, off[3], channels);
-  float* dx = tensorAt(args, off[4], rows * channels);
-  float* dGamma = tensorAt(args, off[5], channels);
-  float* dBeta = tensorAt(args, off[6], channels);
+  HeapCall call;
+  if (!readHeapCall(env, info, 7, 3, call))
+    return throwError(env, "batchNormBackward(heap, dy, x, stats, gamma, dx, dGamma, dBeta, Float64Array [M, C, 0]) with positive integer M, C");
+  const int64_t rows = call.p[0], channels = call.p[1];
+  const Args& a = call.args;
+  float* dy = tensorAt(a, call.off[0], rows * channels);
+  float* x = tensorAt(a, call.off[1], rows * channels);
+  float* stats = tensorAt(a, call.off[2], 3 * channels);
+  float* gamma = tensorAt(a, call.off[3], channels);
+  float* dx = tensorAt(a, call.off[4], rows * channels);
+  float* dGamma = tensorAt(a, call.off[5], channels);
+  float* dBeta = tensorAt(a, call.off[6], channels);
   if (!dy || !x || !stats || !gamma || !dx || !dGamma || !dBeta) return throwError(env, "batchNormBackward: a tensor lies outside the WASM heap");
   ash::batchNormBackward(dy, x, stats, gamma, dx, dGamma, dBeta, rows, channels);
   return boolean(env, true);

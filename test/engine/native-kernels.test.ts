@@ -240,6 +240,13 @@ test('the addon refuses tensors outside the heap and malformed parameters, namin
   assert.throws(() => a.matmul(heap, 0, 0, 0, new Int32Array([1, 1, 100, 100, 100, 0, 0])), /matmul: a tensor lies outside the WASM heap/);
   assert.throws(() => a.matmul(heap, 0, 0, 0, new Int32Array([2, 3, 1, 1, 1, 0, 0])), /batches must match or one must be 1/);
   assert.throws(() => a.setThreads(0), /positive integer/);
+  const ashParams = new Float64Array([2, 8, 1, 0, 1, 1e-5]);
+  assert.throws(() => a.ashForward(heap, 0, 64, 1020, ashParams), /ashForward: a tensor lies outside the WASM heap/);
+  assert.throws(() => a.ashForward(heap, 0, 64, 128, new Float64Array([2, 8, 0.5, 0, 1, 1e-5])), /positive integer B, N, C/);
+  assert.throws(() => a.ashBackward(heap, 0, 64, 128, 256, new Float64Array(3)), /ashBackward\(heap, dy, x, stats, dx/);
+  assert.throws(() => a.batchNormForward(heap, 0, 0, 0, 0, 0, new Float64Array([1000, 4, 1e-5])), /batchNormForward: a tensor lies outside/);
+  assert.throws(() => a.batchNormBackward(heap, 0, 0, 0, 0, 0, 0, 0, new Float64Array([0, 4, 0])), /positive integer M, C/);
+  assert.throws(() => a.swish(0, heap, 0, 0, 1000, 64, 1), /swish: a tensor lies outside the WASM heap/);
   // A well-formed call on a plain buffer runs: 4x4x2 input, 3x3 filter of ones, 'same' -> window sums.
   const floats = new Float32Array(heap);
   floats.fill(0);
