@@ -19,8 +19,15 @@ export interface ActivationBenchResult {
   timings: ActivationTiming[];
 }
 
-export async function measureActivations(options: { backend: string; shape: number[]; rounds: number; names?: string[] }): Promise<ActivationBenchResult> {
-  const engine = await initEngine({ backend: options.backend });
+export async function measureActivations(options: {
+  backend: string;
+  shape: number[];
+  rounds: number;
+  names?: string[];
+  /** WASM: use the native kernels when built (default), or plain WASM kernels. */
+  nativeKernels?: boolean;
+}): Promise<ActivationBenchResult> {
+  const engine = await initEngine({ backend: options.backend, nativeKernels: options.nativeKernels ?? true });
   const names = options.names ?? activationNames();
   if (!names.includes('swish')) names.unshift('swish');
   const x = tf.randomNormal(options.shape, 0, 1, 'float32', 1);
@@ -43,7 +50,7 @@ export async function measureActivations(options: { backend: string; shape: numb
     const ms = interleavedMedians(cases, options.rounds);
     const swish = ms[names.indexOf('swish')]!;
     return {
-      backend: engine.name,
+      backend: engine.nativeKernels ? `${engine.name}+onednn` : engine.name,
       shape: options.shape,
       rounds: options.rounds,
       timings: names.map((activation, i) => ({ activation, ms: ms[i]!, ratioToSwish: ms[i]! / swish })),

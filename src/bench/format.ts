@@ -30,8 +30,8 @@ export function formatReport(r: BenchReport): string {
       lines.push(`  ${pad(`${q.backend} ${q.model} ${shape(q.inputShape)} batch ${q.batch}`, 40)} vs 1 thread ${num(q.perCoreVsTorchOneThread, 2)}${all}`);
     }
   }
-  if (r.activations) {
-    const a = r.activations;
+  for (const a of [r.activations, r.activationsPlain]) {
+    if (!a) continue;
     lines.push('', `activations: forward + backward on [${a.shape.join(', ')}], ${a.backend}, median of ${a.rounds} rounds`);
     for (const t of a.timings) lines.push(`  ${pad(t.activation, 12)}${num(t.ms).padStart(9)} ms   ${num(t.ratioToSwish, 2)}x swish`);
   }

@@ -37,7 +37,10 @@ export interface BenchReport {
   throughput: ThroughputResult[];
   torch: { available: boolean; python?: string; version?: string; reason?: string; results: TorchResult[] };
   ratios: ThroughputRatio[];
+  /** With the native kernels when built (fused Swish/ASH), else plain. */
   activations?: ActivationBenchResult;
+  /** Plain WASM kernels, measured too when the native ones are built, so both ratios are on record. */
+  activationsPlain?: ActivationBenchResult;
   startup?: StartupResult;
   sweep?: SweepEstimate;
   /** Parts that failed, with why; the others still ran. */
@@ -163,7 +166,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await attempt('activations', async () => {
       const shape = options.quick ? [4, 8, 8, 8] : [64, 32, 32, 64];
       log(`activations: forward + backward on [${shape}] (${primary})`);
-      report.activations = await measureActivations({ backend: primary, shape, rounds: options.quick ? 1 : 5 });
+      const rounds = options.quick ? 1 : 5;
+      report.activations = await measureActivations({ backend: primary, shape, rounds });
+      if (kernelVariants(primary).length > 1) {
+        log(`activations: again with plain WASM kernels`);
+        report.activationsPlain = await measureActivations({ backend: primary, shape, rounds, nativeKernels: false });
+      }
     });
   }
   if (want('startup')) {

@@ -41,14 +41,18 @@ test('ash bench --quick --json: every part runs and reports positive numbers', a
     assert.ok(Math.abs(t.imagesPerSecond - (t.batch * 1000) / t.msPerStep) < 1e-9 * t.imagesPerSecond);
   }
 
-  const a = report.activations!;
-  assert.deepEqual(a.shape, [4, 8, 8, 8]);
-  assert.ok(a.timings.length >= 10, 'every registry activation is timed');
-  for (const t of a.timings) assertPositive(t.ms, `activation ${t.activation} ms`);
-  const swish = a.timings.find((t) => t.activation === 'swish')!;
-  assert.equal(swish.ratioToSwish, 1);
-  const ash = a.timings.find((t) => t.activation === 'ash')!;
-  assert.ok(Math.abs(ash.ratioToSwish - ash.ms / swish.ms) < 1e-12);
+  // With the addon built: fused (wasm+onednn) and plain WASM activations, both on record.
+  const activationRuns = loadNativeKernels().loaded ? [report.activations!, report.activationsPlain!] : [report.activations!];
+  assert.deepEqual(activationRuns.map((a) => a?.backend), variants);
+  for (const a of activationRuns) {
+    assert.deepEqual(a.shape, [4, 8, 8, 8]);
+    assert.ok(a.timings.length >= 10, 'every registry activation is timed');
+    for (const t of a.timings) assertPositive(t.ms, `activation ${t.activation} ms`);
+    const swish = a.timings.find((t) => t.activation === 'swish')!;
+    assert.equal(swish.ratioToSwish, 1);
+    const ash = a.timings.find((t) => t.activation === 'ash')!;
+    assert.ok(Math.abs(ash.ratioToSwish - ash.ms / swish.ms) < 1e-12);
+  }
 
   const s = report.startup!;
   for (const run of [s.cold, s.warm!]) {
