@@ -9,6 +9,7 @@ import { UserError, unknownName } from './errors.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 import { installNativeKernels, uninstallNativeKernels } from './kernels/native_kernels.js';
 import { loadNativeKernels } from './native.js';
+import { asWasmBackend } from './kernels/wasm_backend.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -110,6 +111,12 @@ async function initWasm(useNativeKernels: boolean): Promise<Pick<EngineInfo, 'na
   }
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('the WASM backend failed to initialise');
+  // The native kernels address the heap through a plain ArrayBuffer; a threaded WASM build's heap is a
+  // SharedArrayBuffer, which they refuse, so there the WASM kernels stay.
+  if (native.nativeKernels && !(asWasmBackend(tf.backend()).wasm.HEAPF32.buffer instanceof ArrayBuffer)) {
+    uninstallNativeKernels();
+    native = { nativeKernelsUnavailable: 'the WASM heap is shared (threaded WASM build); native kernels need a plain ArrayBuffer' };
+  }
   return native;
 }
 

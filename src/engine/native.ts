@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
+import { UserError } from './errors.js';
 
 /** The addon's interface (see native/ash_native.cc for the argument layouts). */
 export interface NativeAddon {
@@ -41,7 +42,7 @@ export function nativeThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): numb
   if (raw === undefined || raw === '') return availableParallelism();
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`ASH_NATIVE_THREADS must be a positive integer, got '${raw}'`);
+    throw new UserError(`ASH_NATIVE_THREADS must be a positive integer, got '${raw}'`);
   }
   return n;
 }
@@ -54,6 +55,8 @@ export function loadNativeKernels(env: NodeJS.ProcessEnv = process.env): NativeS
   } else if (!existsSync(NATIVE_ADDON_PATH)) {
     status = { loaded: false, reason: 'not built (bash scripts/build-native.sh; needs g++ and libdnnl-dev)' };
   } else {
+    // A bad ASH_NATIVE_THREADS is the user's to fix, not a reason to fall back quietly.
+    const threads = nativeThreadsFromEnv(env);
     try {
       const raw = createRequire(import.meta.url)(NATIVE_ADDON_PATH) as NativeAddon;
       // A plain object over the addon's (read-only) exports, so that tests can observe calls.
@@ -69,7 +72,7 @@ export function loadNativeKernels(env: NodeJS.ProcessEnv = process.env): NativeS
         threads: raw.threads,
         version: raw.version,
       };
-      addon.setThreads(nativeThreadsFromEnv(env));
+      addon.setThreads(threads);
       status = { loaded: true, addon, path: NATIVE_ADDON_PATH, oneDnn: addon.version(), threads: addon.threads() };
     } catch (err) {
       status = { loaded: false, reason: `failed to load ${NATIVE_ADDON_PATH}: ${(err as Error).message}` };

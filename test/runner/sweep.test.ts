@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseGpuList } from '../../src/runner/sweep.js';
+import { availableParallelism } from 'node:os';
+import { nativeThreadsPerJob, parseGpuList } from '../../src/runner/sweep.js';
 import { UserError } from '../../src/engine/errors.js';
 import { sweepWithFakeJob as sweep, tempDir, writeSweep } from './helpers.js';
 
@@ -70,4 +71,12 @@ test('--gpus and --jobs are checked', async () => {
   const dir = tempDir();
   const file = writeSweep(dir, 'jobs', ['ok'], [1]);
   await assert.rejects(sweep({ file, out: join(dir, 'r'), jobs: 0 }), /--jobs 0: expected a whole number >= 1/);
+});
+
+test('each job gets its share of the cores for native kernels, unless the user set ASH_NATIVE_THREADS', () => {
+  const cores = availableParallelism();
+  assert.deepEqual(nativeThreadsPerJob(1, {}), { ASH_NATIVE_THREADS: String(cores) });
+  assert.deepEqual(nativeThreadsPerJob(cores, {}), { ASH_NATIVE_THREADS: '1' });
+  assert.deepEqual(nativeThreadsPerJob(cores * 4, {}), { ASH_NATIVE_THREADS: '1' }, 'never below one thread');
+  assert.deepEqual(nativeThreadsPerJob(2, { ASH_NATIVE_THREADS: '3' }), {}, "the user's value is inherited as it is");
 });
