@@ -1,5 +1,6 @@
 // The fused native kernels (Swish, smooth ASH, training-mode batch norm) against the composed tfjs forms
-// they replace, values and gradients, on the same inputs in the same process; NaN propagation; no leaks.
+// they replace run on the cpu backend (values and gradients; ASH's reference is plain autodiff), on the
+// same inputs; NaN propagation; no leaks.
 // Skips without the native addon, except under CI (scripts/setup.sh builds it there).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { loadNativeKernels } from '../../src/engine/native.js';
 import { fusedAsh, fusedSwish } from '../../src/activations/fused.js';
-import { ashCustomGrad, type AshMathOptions } from '../../src/activations/ash-math.js';
+import { ashPlainOps, type AshMathOptions } from '../../src/activations/ash-math.js';
 import { statsView } from '../../src/activations/tensor-utils.js';
 import { batchNormTrainingComposed, batchNormTrainingFused } from '../../src/models/batch-norm.js';
 import { createActivation } from '../../src/activations/registry.js';
@@ -33,17 +34,30 @@ function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
 
-test('fused Swish equals x * sigmoid(beta x) and its autodiff gradient (beta 1 and 1.7)', { skip }, () => {
+/** Run `body` on the cpu backend with copies of `inputs`, returning the values of what it returns. */
+async function onCpu(inputs: tf.Tensor[], body: (...copies: tf.Tensor[]) => tf.Tensor[]): Promise<number[][]> {
+  const data = inputs.map((t) => ({ values: t.dataSync().slice(), shape: t.shape }));
+  await tf.setBackend('cpu');
+  try {
+    return tf.tidy(() => body(...data.map((d) => tf.tensor(d.values, d.shape))).map(values));
+  } finally {
+    await tf.setBackend('wasm');
+  }
+}
+
+test('fused Swish equals x * sigmoid(beta x) and its autodiff gradient on the cpu backend (beta 1 and 1.7)', { skip }, async () => {
   for (const beta of [1, 1.7]) {
     const x = tf.randomNormal([4, 9, 9, 5], 0, 3, 'float32', 11);
     const dy = tf.randomNormal([4, 9, 9, 5], 0, 1, 'float32', 12);
-    const composed = (input: tf.Tensor) => tf.mul(input, tf.sigmoid(tf.mul(input, beta)));
     const fused = (input: tf.Tensor) => fusedSwish(input, beta)!;
-    const [yF, yC] = [fused(x), composed(x)];
-    const [gF, gC] = [tf.grad(fused)(x, dy), tf.grad(composed)(x, dy)];
-    assert.ok(relativeError(values(yF), values(yC)) < 1e-5, `beta ${beta}: value ${relativeError(values(yF), values(yC))}`);
-    assert.ok(relativeError(values(gF), values(gC)) < 1e-5, `beta ${beta}: gradient ${relativeError(values(gF), values(gC))}`);
-    tf.dispose([x, dy, yF, yC, gF, gC]);
+    const [yF, gF] = [fused(x), tf.grad(fused)(x, dy)];
+    const [yC, gC] = await onCpu([x, dy], (xc, dyc) => {
+      const composed = (input: tf.Tensor) => tf.mul(input, tf.sigmoid(tf.mul(input, beta)));
+      return [composed(xc!), tf.grad(composed)(xc!, dyc!)];
+    });
+    assert.ok(relativeError(values(yF), yC!) < 1e-5, `beta ${beta}: value ${relativeError(values(yF), yC!)}`);
+    assert.ok(relativeError(values(gF), gC!) < 1e-5, `beta ${beta}: gradient ${relativeError(values(gF), gC!)}`);
+    tf.dispose([x, dy, yF, gF]);
   }
 });
 
@@ -68,7 +82,7 @@ const ashCases: Array<{ label: string; shape: number[]; options: AshMathOptions;
   { label: 'dense [B, N]', shape: [5, 33], options: { stats: 'sample', epsilon: 1e-5, stopStatsGradient: false }, z: 0.2, alpha: 1 },
 ];
 
-test('fused ASH equals the composed form: value and gradients w.r.t. x, z and alpha', { skip }, () => {
+test('fused ASH equals autodiff through plain ops on the cpu backend: value and gradients w.r.t. x, z and alpha', { skip }, async () => {
   for (const cs of ashCases) {
     const x = tf.randomNormal(cs.shape, 0.3, 2, 'float32', 21);
     const dy = tf.randomNormal(cs.shape, 0, 1, 'float32', 22);
@@ -79,22 +93,28 @@ test('fused ASH equals the composed form: value and gradients w.r.t. x, z and al
       assert.ok(y, `${cs.label}: the fused kernel is available`);
       return tf.reshape(y, a.shape);
     };
-    const composed = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => ashCustomGrad(a, b, c, cs.options, false);
     const yF = viaFused(x, z, alpha);
-    const yC = composed(x, z, alpha);
-    assert.ok(relativeError(values(yF), values(yC)) < 1e-5, `${cs.label}: value`);
     const gF = tf.grads(viaFused)([x, z, alpha], dy);
-    const gC = tf.grads(composed)([x, z, alpha], dy);
-    ['x', 'z', 'alpha'].forEach((name, i) => {
-      const err = relativeError(values(gF[i]!), values(gC[i]!));
-      assert.ok(err < 1e-4, `${cs.label}: d/d${name} ${err} (${values(gF[i]!).slice(0, 3)} vs ${values(gC[i]!).slice(0, 3)})`);
+    const [yC, ...gC] = await onCpu([x, z, alpha, dy], (xc, zc, ac, dyc) => {
+      const plain = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => ashPlainOps(a, b, c, cs.options);
+      return [plain(xc!, zc!, ac!), ...tf.grads(plain)([xc!, zc!, ac!], dyc!)];
     });
-    assert.ok(Math.abs(values(gC[1]!)[0]!) > 1e-3, `${cs.label}: the z gradient is not trivially zero`);
-    tf.dispose([x, dy, z, alpha, yF, yC, ...gF, ...gC]);
+    assert.ok(relativeError(values(yF), yC!) < 1e-5, `${cs.label}: value`);
+    ['x', 'z', 'alpha'].forEach((name, i) => {
+      const err = relativeError(values(gF[i]!), gC[i]!);
+      assert.ok(err < 1e-4, `${cs.label}: d/d${name} ${err} (${values(gF[i]!).slice(0, 3)} vs ${gC[i]!.slice(0, 3)})`);
+    });
+    assert.ok(Math.abs(gC[1]![0]!) > 1e-3, `${cs.label}: the z gradient is not trivially zero`);
+    tf.dispose([x, dy, z, alpha, yF, ...gF]);
   }
 });
 
-test('fused batch norm equals the composed form: y, batch statistics and gradients', { skip }, () => {
+test('fused batch norm equals the composed form on the cpu backend: y, batch statistics and gradients', { skip }, async () => {
+  const lossOf = (impl: typeof batchNormTrainingFused) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+    const r = impl(a, g, b, 1e-5);
+    tf.dispose([r.mean, r.variance]);
+    return r.y;
+  };
   for (const shape of [[4, 6, 6, 16], [64, 3]]) {
     const channels = shape[shape.length - 1]!;
     const x = tf.randomNormal(shape, 1.5, 3, 'float32', 31);
@@ -102,22 +122,19 @@ test('fused batch norm equals the composed form: y, batch statistics and gradien
     const gamma = tf.randomNormal([channels], 1, 0.2, 'float32', 33);
     const beta = tf.randomNormal([channels], 0, 0.2, 'float32', 34);
     const f = batchNormTrainingFused(x, gamma, beta, 1e-5);
-    const c = batchNormTrainingComposed(x, gamma, beta, 1e-5);
-    assert.ok(relativeError(values(f.y), values(c.y)) < 1e-5, `${shape}: y`);
-    assert.ok(relativeError(values(f.mean), values(c.mean)) < 1e-5, `${shape}: mean`);
-    assert.ok(relativeError(values(f.variance), values(c.variance)) < 1e-5, `${shape}: variance`);
-    const lossOf = (impl: typeof batchNormTrainingFused) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
-      const r = impl(a, g, b, 1e-5);
-      tf.dispose([r.mean, r.variance]);
-      return r.y;
-    };
     const gF = tf.grads(lossOf(batchNormTrainingFused))([x, gamma, beta], dy);
-    const gC = tf.grads(lossOf(batchNormTrainingComposed))([x, gamma, beta], dy);
+    const [yC, meanC, varianceC, ...gC] = await onCpu([x, gamma, beta, dy], (xc, gc, bc, dyc) => {
+      const c = batchNormTrainingComposed(xc!, gc!, bc!, 1e-5);
+      return [c.y, c.mean, c.variance, ...tf.grads(lossOf(batchNormTrainingComposed))([xc!, gc!, bc!], dyc!)];
+    });
+    assert.ok(relativeError(values(f.y), yC!) < 1e-5, `${shape}: y`);
+    assert.ok(relativeError(values(f.mean), meanC!) < 1e-5, `${shape}: mean`);
+    assert.ok(relativeError(values(f.variance), varianceC!) < 1e-5, `${shape}: variance`);
     ['x', 'gamma', 'beta'].forEach((name, i) => {
-      const err = relativeError(values(gF[i]!), values(gC[i]!));
+      const err = relativeError(values(gF[i]!), gC[i]!);
       assert.ok(err < 1e-4, `${shape}: d/d${name} ${err}`);
     });
-    tf.dispose([x, dy, gamma, beta, f.y, f.mean, f.variance, c.y, c.mean, c.variance, ...gF, ...gC]);
+    tf.dispose([x, dy, gamma, beta, f.y, f.mean, f.variance, ...gF]);
   }
 });
 
