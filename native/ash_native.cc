@@ -10,8 +10,9 @@
 //   conv2d(kind, heap, a, b, c, bias, p)  kind 0: y = conv(x=a, w=b) (+bias) -> c
 //                                         kind 1: dx = convBackwardData(dy=a, w=b) -> c
 //                                         kind 2: dw = convBackwardWeights(x=a, dy=b) -> c
-//     p: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, RELU]
-//     tensors NHWC, filters HWIO, exactly as tfjs lays them out.
+//     p: Int32Array [N, H, W, C, KH, KW, CO, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, RELU, GROUPS]
+//     tensors NHWC, filters HWIO, exactly as tfjs lays them out; GROUPS = C for a depthwise conv, whose
+//     tfjs filter [KH, KW, C, M] (CO = C * M) is oneDNN's grouped HWIGO with one input per group.
 //   matmul(heap, a, b, c, p)              c[batch] = op(a[batch]) x op(b[batch])
 //     p: Int32Array [batchA, batchB, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts.
 //   swish(kind, heap, a, b, c, count, beta)  kind 0: y = swish(x=a) -> c; kind 1: dx = swish'(x=b) dy=a -> c
@@ -114,11 +115,11 @@ float* tensorAt(const Args& args, int64_t offset, int64_t elements) {
 // ---- convolution ---------------------------------------------------------------------------------
 
 struct ConvShape {
-  int64_t n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, relu;
+  int64_t n, h, w, c, kh, kw, co, oh, ow, sh, sw, dh, dw, pt, pl, pb, pr, relu, groups;
   std::string key(int kind, bool bias) const {
     char buf[256];
-    snprintf(buf, sizeof buf, "%d/%d/%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", kind,
-             bias ? 1 : 0, (long long)n, (long long)h, (long long)w, (long long)c, (long long)kh, (long long)kw, (long long)co,
+    snprintf(buf, sizeof buf, "%d/%d/%lld/%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld", kind,
+             bias ? 1 : 0, (long long)groups, (long long)n, (long long)h, (long long)w, (long long)c, (long long)kh, (long long)kw, (long long)co,
              (long long)oh, (long long)ow, (long long)sh, (long long)sw, (long long)dh, (long long)dw, (long long)pt, (long long)pl,
              (long long)pb, (long long)pr, (long long)relu);
     return buf;
@@ -142,14 +143,15 @@ std::shared_ptr<ConvPlan> makeConvPlan(int kind, const ConvShape& s, bool bias) 
   auto& eng = cpuEngine();
   const memory::dims src = {s.n, s.c, s.h, s.w};  // oneDNN names dims NCHW whatever the layout
   const memory::dims dst = {s.n, s.co, s.oh, s.ow};
-  const memory::dims wts = {s.co, s.c, s.kh, s.kw};
+  const bool grouped = s.groups > 1;
+  const memory::dims wts = grouped ? memory::dims{s.groups, s.co / s.groups, s.c / s.groups, s.kh, s.kw} : memory::dims{s.co, s.c, s.kh, s.kw};
   const memory::dims strides = {s.sh, s.sw};
   const memory::dims dilates = {s.dh - 1, s.dw - 1};  // oneDNN counts dilation from 0
   const memory::dims padL = {s.pt, s.pl};
   const memory::dims padR = {s.pb, s.pr};
   const memory::desc srcMd(src, dt::f32, tag::nhwc);
   const memory::desc dstMd(dst, dt::f32, tag::nhwc);
-  const memory::desc userWeights(wts, dt::f32, tag::hwio);
+  const memory::desc userWeights(wts, dt::f32, grouped ? tag::hwigo : tag::hwio);
   const memory::desc anyWeights(wts, dt::f32, tag::any);
   const memory::desc biasMd({s.co}, dt::f32, tag::x);
   try {
@@ -198,12 +200,12 @@ std::shared_ptr<ConvPlan> makeConvPlan(int kind, const ConvShape& s, bool bias) 
 }
 
 bool readConvShape(const Args& args, ConvShape& s) {
-  if (args.paramCount != 18) return false;
+  if (args.paramCount != 19) return false;
   const int32_t* p = args.params;
-  s = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17]};
+  s = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17], p[18]};
   for (int i = 0; i < 13; i++)
     if (p[i] < 1) return false;
-  return s.pt >= 0 && s.pl >= 0;
+  return s.pt >= 0 && s.pl >= 0 && s.groups >= 1 && s.c % s.groups == 0 && s.co % s.groups == 0;
 }
 
 napi_value conv2d(napi_env env, napi_callback_info info) {
@@ -219,9 +221,9 @@ napi_value conv2d(napi_env env, napi_callback_info info) {
     return throwError(env, "conv2d: offsets must be integers");
   ConvShape s;
   if (!readParams(env, argv[6], args) || !readConvShape(args, s))
-    return throwError(env, "conv2d: params must be an Int32Array of 18 positive sizes");
+    return throwError(env, "conv2d: params must be an Int32Array of 19 positive sizes (groups dividing C and CO)");
   const bool bias = kind == 0 && biasOff >= 0;
-  const int64_t xSize = s.n * s.h * s.w * s.c, ySize = s.n * s.oh * s.ow * s.co, wSize = s.kh * s.kw * s.c * s.co;
+  const int64_t xSize = s.n * s.h * s.w * s.c, ySize = s.n * s.oh * s.ow * s.co, wSize = s.kh * s.kw * s.c * s.co / s.groups;
   const int64_t aSize = kind == 1 ? ySize : xSize;
   const int64_t bSize = kind == 2 ? ySize : wSize;
   const int64_t cSize = kind == 0 ? ySize : kind == 1 ? xSize : wSize;

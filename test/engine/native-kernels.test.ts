@@ -26,6 +26,7 @@ import {
   denseInputErrors,
   undilated,
   dilated,
+  depthwiseErrors,
 } from './kernel-cases.js';
 
 let engine: EngineInfo;
@@ -69,10 +70,12 @@ test('the engine reports the native kernels it installed', { skip }, () => {
   assert.ok(engine.nativeKernels!.threads >= 1);
 });
 
-async function forwardErrors(cases: Case[], kernel: 'Conv2D' | 'FusedConv2D', fused: { bias?: boolean; activation?: string } = {}) {
+type ForwardKernel = 'Conv2D' | 'FusedConv2D' | 'DepthwiseConv2dNative' | 'FusedDepthwiseConv2D';
+
+async function forwardErrors(cases: Case[], kernel: ForwardKernel, fused: { bias?: boolean; activation?: string } = {}) {
   const results = [];
   for (const cs of cases) {
-    const { xShape, filterShape, dyShape } = shapes(cs, false);
+    const { xShape, filterShape, dyShape } = shapes(cs, kernel.includes('Depthwise'));
     const outChannels = cs.nchw ? dyShape[1]! : dyShape[3]!;
     const inputs: Record<string, Data> = { x: randomData(xShape), filter: randomData(filterShape) };
     if (fused.bias) inputs.bias = randomData([outChannels]);
@@ -134,6 +137,35 @@ test('Conv2DBackpropInput runs natively and matches the cpu backend and float64 
   ]);
   assert.equal(failures(result), '');
   assert.equal(byKind[1], plain.length + atrous.length, 'NHWC cases ran as native input gradients');
+});
+
+// tfjs's depthwise ops refuse strides > 1 with dilations > 1; its cpu kernels then ignore nothing.
+const depthwiseForwardCases = (multiplier: number) =>
+  [...grid(), ...EDGE_CASES].filter((c) => !(c.strides[0] > 1 && c.dilations[0] > 1)).map((c) => ({ ...c, out: multiplier, label: `${c.label} x${multiplier}` }));
+
+test('DepthwiseConv2dNative and FusedDepthwiseConv2D run natively and match the cpu backend (multiplier 1 and 2)', { skip }, async () => {
+  const cases = [...depthwiseForwardCases(1), ...depthwiseForwardCases(2)];
+  const { result, byKind } = await countingCalls(async () => [
+    ...(await forwardErrors(cases, 'DepthwiseConv2dNative')),
+    ...(await forwardErrors(cases.filter((_, i) => i % 3 === 0), 'FusedDepthwiseConv2D', { bias: true, activation: 'relu' })),
+  ]);
+  assert.equal(failures(result), '');
+  assert.equal(byKind[0], cases.length + cases.filter((_, i) => i % 3 === 0).length);
+});
+
+test('depthwise input gradients run natively (filter gradients stay in WASM) and match the cpu backend / float64 loops', { skip }, async () => {
+  const plain = undilated([...grid(), ...EDGE_CASES]);
+  const atrous = dilated([...grid(), ...EDGE_CASES]);
+  const { result, byKind } = await countingCalls(async () => [
+    ...(await depthwiseErrors(plain, 'filter', 'cpu')),
+    ...(await depthwiseErrors(plain, 'input', 'cpu')),
+    ...(await depthwiseErrors(atrous, 'filter', 'float64')),
+    ...(await depthwiseErrors(atrous, 'input', 'float64')),
+  ]);
+  assert.equal(failures(result), '');
+  // Two multipliers per case.
+  assert.equal(byKind[2], 0, 'depthwise filter gradients stay with the WASM kernel (faster there)');
+  assert.equal(byKind[1], 2 * (plain.length + atrous.length), 'input gradients ran natively');
 });
 
 test('BatchMatMul: transposes, batches and broadcasting against the cpu backend', { skip }, async () => {
@@ -232,11 +264,14 @@ test('one and two threads give the same filter gradient (to rounding)', { skip }
 test('the addon refuses tensors outside the heap and malformed parameters, naming the problem', { skip }, () => {
   const a = addon!;
   const heap = new ArrayBuffer(1024);
-  const params = new Int32Array([1, 4, 4, 2, 3, 3, 2, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 0]);
+  const params = new Int32Array([1, 4, 4, 2, 3, 3, 2, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1]);
   assert.throws(() => a.conv2d(0, heap, 0, 128, 1000, -1, params), /conv2d: a tensor lies outside the WASM heap/);
   assert.throws(() => a.conv2d(0, heap, 2, 128, 256, -1, params), /outside the WASM heap/, 'unaligned offset');
-  assert.throws(() => a.conv2d(0, heap, 0, 128, 256, -1, new Int32Array(3)), /params must be an Int32Array of 18/);
+  assert.throws(() => a.conv2d(0, heap, 0, 128, 256, -1, new Int32Array(3)), /params must be an Int32Array of 19/);
   assert.throws(() => a.conv2d(3 as 0, heap, 0, 128, 256, -1, params), /kind must be 0, 1 or 2/);
+  const badGroups = params.slice();
+  badGroups[18] = 3; // does not divide C = 2
+  assert.throws(() => a.conv2d(0, heap, 0, 128, 256, -1, badGroups), /groups dividing C and CO/);
   assert.throws(() => a.matmul(heap, 0, 0, 0, new Int32Array([1, 1, 100, 100, 100, 0, 0])), /matmul: a tensor lies outside the WASM heap/);
   assert.throws(() => a.matmul(heap, 0, 0, 0, new Int32Array([2, 3, 1, 1, 1, 0, 0])), /batches must match or one must be 1/);
   assert.throws(() => a.setThreads(0), /positive integer/);

@@ -1,6 +1,6 @@
 // WASM-backend kernels that run in oneDNN (native/ash_native.cc) on the WASM heap, in place.
 //
-// Convolutions (forward, input gradient, filter gradient) and matrix products were ~75% of a ResNet-20
+// Convolutions, dense and depthwise (forward, input gradient, filter gradient) and matrix products were ~75% of a ResNet-20
 // training step in WASM (bench/profile-step.ts); natively they run with AVX-512 instead of 128-bit
 // SIMD. Each kernel here wraps the kernel registered before it (tfjs's or the project's WASM one) and
 // falls back to it for anything it does not handle: NCHW, other dtypes, fused activations other than
@@ -15,13 +15,25 @@ type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.N
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
 
 /** The kernels this module replaces, in registration order. */
-export const NATIVE_KERNEL_NAMES = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'BatchMatMul'] as const;
+export const NATIVE_KERNEL_NAMES = [
+  'Conv2D',
+  'FusedConv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNative',
+  'FusedDepthwiseConv2D',
+  'DepthwiseConv2dNativeBackpropInput',
+  // Not DepthwiseConv2dNativeBackpropFilter: with NHWC data oneDNN 2.6 runs it as a generic grouped
+  // convolution padded to 16x16 blocks, 3x slower than the project's WASM kernel on EfficientNet-B0
+  // (ONEDNN_VERBOSE shows jit:avx512_core with aBCde16c16b weights; 43-55 ms against 15 ms a step).
+  'BatchMatMul',
+] as const;
 
 const CONV_FORWARD = 0;
 const CONV_BACKWARD_DATA = 1;
 const CONV_BACKWARD_WEIGHTS = 2;
 
-const convParams = new Int32Array(18);
+const convParams = new Int32Array(19);
 const matmulParams = new Int32Array(7);
 
 function offsetOf(backend: WasmBackend, info: tf.TensorInfo): number {
@@ -37,7 +49,7 @@ function heapOf(backend: WasmBackend): ArrayBufferLike {
  * Fill convParams for oneDNN, or return false when the geometry cannot be given to it. oneDNN wants the
  * right padding that makes its output size formula give tfjs's output size exactly.
  */
-function fillConvParams(info: Conv2DInfo, relu: boolean): boolean {
+function fillConvParams(info: Conv2DInfo, relu: boolean, depthwise = false): boolean {
   if (info.dataFormat !== 'channelsLast') return false;
   const { batchSize, inHeight, inWidth, inChannels, filterHeight, filterWidth, outChannels, outHeight, outWidth } = info;
   const { strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
@@ -48,7 +60,9 @@ function fillConvParams(info: Conv2DInfo, relu: boolean): boolean {
   const bottom = rightPadding(inHeight, filterHeight, dilationHeight, strideHeight, top, outHeight);
   const right = rightPadding(inWidth, filterWidth, dilationWidth, strideWidth, left, outWidth);
   if (bottom === undefined || right === undefined) return false;
-  convParams.set([...sizes, strideHeight, strideWidth, dilationHeight, dilationWidth, top, left, bottom, right, relu ? 1 : 0]);
+  // A depthwise conv is a grouped one with a group per input channel.
+  const groups = depthwise ? inChannels : 1;
+  convParams.set([...sizes, strideHeight, strideWidth, dilationHeight, dilationWidth, top, left, bottom, right, relu ? 1 : 0, groups]);
   return true;
 }
 
@@ -88,12 +102,12 @@ function allFloat32(...infos: (tf.TensorInfo | undefined)[]): boolean {
   return infos.every((info) => info === undefined || info.dtype === 'float32');
 }
 
-function makeConv2D(addon: NativeAddon, fallback: Fallback) {
+function makeConv2D(addon: NativeAddon, fallback: Fallback, depthwise = false) {
   return (args: KernelArgs) => {
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     if (allFloat32(x, filter)) {
-      const info = convInfoFor('Conv2D', x.shape, filter.shape, args.attrs as unknown as ConvAttrs, false);
-      if (fillConvParams(info, false)) {
+      const info = convInfoFor(depthwise ? 'DepthwiseConv2dNative' : 'Conv2D', x.shape, filter.shape, args.attrs as unknown as ConvAttrs, depthwise);
+      if (fillConvParams(info, false, depthwise)) {
         const out = runConv(addon, asWasmBackend(args.backend), CONV_FORWARD, x, filter, undefined, info.outShape);
         if (out) return out;
       }
@@ -102,15 +116,15 @@ function makeConv2D(addon: NativeAddon, fallback: Fallback) {
   };
 }
 
-function makeFusedConv2D(addon: NativeAddon, fallback: Fallback) {
+function makeFusedConv2D(addon: NativeAddon, fallback: Fallback, depthwise = false) {
   return (args: KernelArgs) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
     const activation = (args.attrs.activation as string | undefined) ?? 'linear';
     const handled = (activation === 'linear' || activation === 'relu') && preluActivationWeights === undefined;
     if (handled && x && filter && allFloat32(x, filter, bias)) {
-      const info = convInfoFor('FusedConv2D', x.shape, filter.shape, args.attrs as unknown as ConvAttrs, false);
+      const info = convInfoFor(depthwise ? 'FusedDepthwiseConv2D' : 'FusedConv2D', x.shape, filter.shape, args.attrs as unknown as ConvAttrs, depthwise);
       const biasFits = bias === undefined || sizeOf(bias.shape) === info.outChannels;
-      if (biasFits && fillConvParams(info, activation === 'relu')) {
+      if (biasFits && fillConvParams(info, activation === 'relu', depthwise)) {
         const out = runConv(addon, asWasmBackend(args.backend), CONV_FORWARD, x, filter, bias, info.outShape);
         if (out) return out;
       }
@@ -119,13 +133,14 @@ function makeFusedConv2D(addon: NativeAddon, fallback: Fallback) {
   };
 }
 
-function makeConv2DBackpropInput(addon: NativeAddon, fallback: Fallback) {
+function makeConv2DBackpropInput(addon: NativeAddon, fallback: Fallback, depthwise = false) {
   return (args: KernelArgs) => {
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const inputShape = args.attrs.inputShape as number[];
     if (allFloat32(dy, filter)) {
-      const info = convInfoFor('Conv2DBackpropInput', inputShape, filter.shape, args.attrs as unknown as ConvAttrs, false);
-      if (fillConvParams(info, false) && dy.shape.every((d, i) => d === info.outShape[i])) {
+      const name = depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput';
+      const info = convInfoFor(name, inputShape, filter.shape, args.attrs as unknown as ConvAttrs, depthwise);
+      if (fillConvParams(info, false, depthwise) && dy.shape.every((d, i) => d === info.outShape[i])) {
         const out = runConv(addon, asWasmBackend(args.backend), CONV_BACKWARD_DATA, dy, filter, undefined, info.inShape);
         if (out) return out;
       }
@@ -134,13 +149,14 @@ function makeConv2DBackpropInput(addon: NativeAddon, fallback: Fallback) {
   };
 }
 
-function makeConv2DBackpropFilter(addon: NativeAddon, fallback: Fallback) {
+function makeConv2DBackpropFilter(addon: NativeAddon, fallback: Fallback, depthwise = false) {
   return (args: KernelArgs) => {
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const filterShape = args.attrs.filterShape as number[];
     if (allFloat32(x, dy)) {
-      const info = convInfoFor('Conv2DBackpropFilter', x.shape, filterShape, args.attrs as unknown as ConvAttrs, false);
-      if (fillConvParams(info, false) && dy.shape.every((d, i) => d === info.outShape[i])) {
+      const name = depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
+      const info = convInfoFor(name, x.shape, filterShape, args.attrs as unknown as ConvAttrs, depthwise);
+      if (fillConvParams(info, false, depthwise) && dy.shape.every((d, i) => d === info.outShape[i])) {
         const out = runConv(addon, asWasmBackend(args.backend), CONV_BACKWARD_WEIGHTS, x, dy, undefined, [...filterShape]);
         if (out) return out;
       }
@@ -185,6 +201,9 @@ const FACTORIES: Record<(typeof NATIVE_KERNEL_NAMES)[number], (addon: NativeAddo
   FusedConv2D: makeFusedConv2D,
   Conv2DBackpropInput: makeConv2DBackpropInput,
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  DepthwiseConv2dNative: (addon, fallback) => makeConv2D(addon, fallback, true),
+  FusedDepthwiseConv2D: (addon, fallback) => makeFusedConv2D(addon, fallback, true),
+  DepthwiseConv2dNativeBackpropInput: (addon, fallback) => makeConv2DBackpropInput(addon, fallback, true),
   BatchMatMul: makeBatchMatMul,
 };
 
