@@ -121,7 +121,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       onReady: (info) =>
         process.stderr.write(
           `ash train: ${spec.model} (${info.params} params, ${info.activationSites} ${spec.activation.name} sites) on ${spec.dataset} ` +
-            `(${info.trainCount} train / ${info.testCount} test), seed ${spec.seed}\n`,
+            `(${info.trainCount} train / ${info.testCount} test), seed ${spec.seed}; ${info.engine}\n`,
         ),
       onStep: (p) => {
         if (!bar) return;

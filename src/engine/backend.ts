@@ -162,3 +162,11 @@ export async function initEngine(options: { backend?: BackendChoice | string; na
   }
   return current;
 }
+
+/** One line for logs: 'wasm (SIMD) + native oneDNN 2.6.3 kernels, 2 threads', 'tensorflow', ... */
+export function describeEngine(engine: EngineInfo): string {
+  if (engine.name !== 'wasm') return engine.name;
+  const base = `wasm${engine.simd ? ' (SIMD)' : ''}`;
+  const native = engine.nativeKernels;
+  return native ? `${base} + native oneDNN ${native.oneDnn} kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}` : `${base}, no native kernels`;
+}

@@ -3,7 +3,7 @@
 // augmentation, and an evaluation (top-1, top-5, validation loss) after every epoch.
 import { cpus } from 'node:os';
 import { tf, tfl } from '../engine/tf.js';
-import { initEngine } from '../engine/backend.js';
+import { describeEngine, initEngine } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
 import { packageCommit } from '../engine/provenance.js';
 import { loadTrainingData } from '../data/registry.js';
@@ -28,7 +28,7 @@ export interface TrainHooks {
   onEpoch?(record: EpochRecord): void;
   onStep?(progress: StepProgress): void;
   /** Called once the data and model are ready, before the first step. */
-  onReady?(info: { trainCount: number; testCount: number; params: number; activationSites: number }): void;
+  onReady?(info: { trainCount: number; testCount: number; params: number; activationSites: number; engine: string }): void;
 }
 
 const EVAL_BATCH = 256;
@@ -103,7 +103,7 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
   const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
   const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
   const params = trainableParams(model);
-  hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length });
+  hooks.onReady?.({ trainCount: data.train.count, testCount: data.test.count, params, activationSites: activationSites.length, engine: describeEngine(engine) });
   if (process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: ready ${performance.now().toFixed(1)}\n`);
 
   const stepsPerEpoch = Math.ceil(data.train.count / recipe.batchSize);
