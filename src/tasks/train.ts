@@ -121,10 +121,23 @@ export async function runTraining(spec: TrainSpec, hooks: TrainHooks = {}): Prom
       let lr = recipe.optimizer.lr;
       const order = shuffleRng.permutation(data.train.count);
       let step = 0;
-      for (const indices of batchIndices(order, recipe.batchSize)) {
+      // The next batch is requested before the current one trains, so a streamed dataset's disk reads
+      // (libuv's thread pool) overlap the step's compute on this thread. Batches are still read one at a
+      // time and in order, so the augmentation draws, and the results, are those of reading on demand.
+      const batchList = [...batchIndices(order, recipe.batchSize)];
+      const read = (i: number) => {
+        const reading = readBatch(data, data.train, batchList[i]!, { rng: augmentRng, options: recipe.augment });
+        // Marked handled at once: if the step before it throws or diverges, nobody awaits this read, and
+        // its failure must not become an unhandled rejection (awaiting it still throws).
+        reading.catch(() => undefined);
+        return reading;
+      };
+      let pending: ReturnType<typeof read> | undefined = batchList.length > 0 ? read(0) : undefined;
+      for (let i = 0; i < batchList.length; i++) {
         lr = learningRate(recipe, globalStep, totalSteps);
         optimizer.setLearningRate(lr);
-        const batch = await readBatch(data, data.train, indices, { rng: augmentRng, options: recipe.augment });
+        const batch = await pending!;
+        pending = i + 1 < batchList.length ? read(i + 1) : undefined;
         const lossTensor = tf.tidy(() => {
           const { xs, ys } = toTensors(data, batch.x, batch.y, batch.size);
           return trainStep(xs, ys);
