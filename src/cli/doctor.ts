@@ -45,6 +45,11 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
           ? `  native kernels: oneDNN ${native.oneDnn}, ${native.threads} thread(s) (ASH_NATIVE_THREADS) for ${native.kernels.join(', ')}`
           : `  native kernels: none, ${engine.nativeKernelsUnavailable}`,
       );
+      console.log(
+        engine.fusedKernels
+          ? `  fused Swish/ASH/batch-norm kernels: ${engine.fusedKernels === 'native' ? 'native (AVX-512/AVX2)' : 'WebAssembly SIMD (native/wasm/fused.wasm)'}`
+          : `  fused Swish/ASH/batch-norm kernels: none, ${engine.fusedKernelsUnavailable}`,
+      );
     }
     for (const [pkg, v] of Object.entries(engine.versions)) console.log(`  ${pkg} ${v}`);
     if (gpu) {

@@ -8,6 +8,8 @@ import { tf } from './tf.js';
 import { UserError, unknownName } from './errors.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 import { installNativeKernels, uninstallNativeKernels } from './kernels/native_kernels.js';
+import { installFusedKernels, uninstallFusedKernels } from './kernels/native_activations.js';
+import { loadWasmFused } from './kernels/wasm_fused.js';
 import { loadNativeKernels } from './native.js';
 import { asWasmBackend } from './kernels/wasm_backend.js';
 
@@ -26,6 +28,10 @@ export interface EngineInfo {
   nativeKernels?: { oneDnn: string; threads: number; kernels: string[] };
   /** WASM only: why no kernels run natively (not built, disabled, or turned off by the caller). */
   nativeKernelsUnavailable?: string;
+  /** WASM only: where the fused Swish/ASH/batch-norm kernels run (native addon, or the project's WebAssembly). */
+  fusedKernels?: 'native' | 'wasm';
+  /** WASM only: why activations and batch norm run as composed tfjs ops instead. */
+  fusedKernelsUnavailable?: string;
   versions: Record<string, string>;
 }
 
@@ -96,37 +102,55 @@ async function initNative(choice: 'tensorflow-gpu' | 'tensorflow'): Promise<void
   await tf.setBackend('tensorflow');
 }
 
-async function initWasm(useNativeKernels: boolean): Promise<Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'>> {
+type WasmKernelInfo = Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable' | 'fusedKernels' | 'fusedKernelsUnavailable'>;
+
+async function initWasm(useNativeKernels: boolean, useFusedKernels: boolean): Promise<WasmKernelInfo> {
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
-  let native: Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'>;
+  let native: WasmKernelInfo;
   if (!useNativeKernels) {
     uninstallNativeKernels();
-    native = { nativeKernelsUnavailable: 'turned off (--no-native-kernels)' };
+    native = { nativeKernelsUnavailable: 'turned off by the caller' };
   } else {
     const loaded = loadNativeKernels();
     native = loaded.loaded
-      ? { nativeKernels: { oneDnn: loaded.oneDnn, threads: loaded.threads, kernels: installNativeKernels(loaded.addon) } }
+      ? { nativeKernels: { oneDnn: loaded.oneDnn, threads: loaded.threads, kernels: installNativeKernels(loaded.addon, useFusedKernels) } }
       : { nativeKernelsUnavailable: loaded.reason };
   }
   const ok = await tf.setBackend('wasm');
   if (!ok) throw new Error('the WASM backend failed to initialise');
+  const backend = asWasmBackend(tf.backend());
   // The native kernels address the heap through a plain ArrayBuffer; a threaded WASM build's heap is a
   // SharedArrayBuffer, which they refuse, so there the WASM kernels stay.
-  if (native.nativeKernels && !(asWasmBackend(tf.backend()).wasm.HEAPF32.buffer instanceof ArrayBuffer)) {
+  if (native.nativeKernels && !(backend.wasm.HEAPF32.buffer instanceof ArrayBuffer)) {
     uninstallNativeKernels();
     native = { nativeKernelsUnavailable: 'the WASM heap is shared (threaded WASM build); native kernels need a plain ArrayBuffer' };
   }
-  return native;
+  if (!useFusedKernels) {
+    uninstallFusedKernels();
+    return { ...native, fusedKernelsUnavailable: 'turned off (ASH_FUSED_KERNELS=0 or by the caller)' };
+  }
+  if (native.nativeKernels) return { ...native, fusedKernels: 'native' };
+  // No addon: the same fused kernels in WebAssembly, on this backend's heap.
+  const wasmFused = loadWasmFused(backend);
+  if ('reason' in wasmFused) {
+    uninstallFusedKernels();
+    return { ...native, fusedKernelsUnavailable: wasmFused.reason };
+  }
+  installFusedKernels(wasmFused.impl, 'wasm');
+  return { ...native, fusedKernels: 'wasm' };
 }
 
 /**
  * Pick and initialise a backend. Safe to call again: switching backends re-initialises.
  * `auto` tries tensorflow-gpu, tensorflow, then wasm.
  */
-export async function initEngine(options: { backend?: BackendChoice | string; nativeKernels?: boolean } = {}): Promise<EngineInfo> {
+export async function initEngine(
+  options: { backend?: BackendChoice | string; nativeKernels?: boolean; fusedKernels?: boolean } = {},
+): Promise<EngineInfo> {
   const useNativeKernels = options.nativeKernels ?? true;
-  let native: Pick<EngineInfo, 'nativeKernels' | 'nativeKernelsUnavailable'> = {};
+  const useFusedKernels = options.fusedKernels ?? process.env.ASH_FUSED_KERNELS !== '0';
+  let native: WasmKernelInfo = {};
   const choice = parseBackendChoice(options.backend ?? 'auto');
   let name: EngineInfo['name'];
   if (choice === 'auto') {
@@ -141,10 +165,10 @@ export async function initEngine(options: { backend?: BackendChoice | string; na
       if (choice !== 'auto') throw err;
       // auto: a native package that is present but broken (missing libcuda, say) falls back to WASM.
       name = 'wasm';
-      native = await initWasm(useNativeKernels);
+      native = await initWasm(useNativeKernels, useFusedKernels);
     }
   } else if (name === 'wasm') {
-    native = await initWasm(useNativeKernels);
+    native = await initWasm(useNativeKernels, useFusedKernels);
   } else {
     await tf.setBackend('cpu');
   }
@@ -168,5 +192,6 @@ export function describeEngine(engine: EngineInfo): string {
   if (engine.name !== 'wasm') return engine.name;
   const base = `wasm${engine.simd ? ' (SIMD)' : ''}`;
   const native = engine.nativeKernels;
-  return native ? `${base} + native oneDNN ${native.oneDnn} kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}` : `${base}, no native kernels`;
+  if (native) return `${base} + native oneDNN ${native.oneDnn} kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}`;
+  return `${base}, ${engine.fusedKernels === 'wasm' ? 'fused WebAssembly activation/batch-norm kernels' : 'composed kernels'}, no native kernels`;
 }

@@ -102,14 +102,25 @@ function gradientMismatches(
   return bad;
 }
 
+/**
+ * ASH's scalar z and alpha gradients sum x * dy terms over a whole layer with heavy cancellation, so
+ * float32 summation order (and the slightly different upstream gradients of each backend's convolutions)
+ * shows most there. Measured against cpu: composed WASM ops 1.4e-3 (stem_act/z), native kernels 3.1e-3,
+ * fused WebAssembly kernels 7.8e-3 (block4a_expand_act/z); the fused kernels themselves match autodiff on
+ * the cpu backend to 1e-4 on random inputs (test/engine/native-fused.test.ts). Every other weight: 2e-3.
+ */
+const ashScalarTolerance = (weight: string): number => (/_act\/(z|alpha)$/.test(weight) ? 1e-2 : 2e-3);
+
 test('small EfficientNet: WASM gradients (project depthwise kernels) match the cpu backend', async () => {
   const name = 'efficientnet-w0.25-d0.25';
   await initEngine({ backend: 'cpu' });
   const reference = lossAndGrads(name, 32, 4);
-  // The WASM kernels themselves (the native ones have their own comparison below).
-  await initEngine({ backend: 'wasm', nativeKernels: false });
+  // The WASM kernels themselves, with the fused WebAssembly activation/batch-norm kernels (the native
+  // ones have their own comparison below).
+  const engine = await initEngine({ backend: 'wasm', nativeKernels: false });
+  assert.equal(engine.fusedKernels, 'wasm');
   const wasm = lossAndGrads(name, 32, 4);
-  assert.deepEqual(gradientMismatches(reference, wasm), []);
+  assert.deepEqual(gradientMismatches(reference, wasm, ashScalarTolerance), []);
 });
 
 test('small EfficientNet: gradients with the native kernels (oneDNN convs, fused BN/ASH/Swish) match the cpu backend', async (t) => {
@@ -123,8 +134,15 @@ test('small EfficientNet: gradients with the native kernels (oneDNN convs, fused
     return;
   }
   const wasm = lossAndGrads(name, 32, 4);
-  // ASH's scalar z and alpha gradients sum x * dy terms over whole layers with heavy cancellation, so
-  // float32 summation order shows most there: even plain WASM differs from cpu by 1.4e-3 on stem_act/z
-  // (measured), native by up to 3e-3 (it accumulates in float64). Every other weight stays within 2e-3.
-  assert.deepEqual(gradientMismatches(reference, wasm, (weight) => (/_act\/(z|alpha)$/.test(weight) ? 5e-3 : 2e-3)), []);
+  assert.deepEqual(gradientMismatches(reference, wasm, ashScalarTolerance), []);
+});
+
+test('small EfficientNet: composed WASM ops (no fused, no native kernels) match the cpu backend to 2e-3 everywhere', async () => {
+  const name = 'efficientnet-w0.25-d0.25';
+  await initEngine({ backend: 'cpu' });
+  const reference = lossAndGrads(name, 32, 4);
+  const engine = await initEngine({ backend: 'wasm', nativeKernels: false, fusedKernels: false });
+  assert.equal(engine.fusedKernels, undefined);
+  const wasm = lossAndGrads(name, 32, 4);
+  assert.deepEqual(gradientMismatches(reference, wasm), []);
 });

@@ -1,10 +1,13 @@
-// Fused activation kernels (native/elementwise.cc) as WASM-backend kernels of the project's own names.
+// Fused Swish, smooth ASH and batch-norm kernels as WASM-backend kernels of the project's own names,
+// implemented natively (native/elementwise.cc, through the addon) or in WebAssembly (native/wasm/
+// fused.c, wasm_fused.ts) when the addon is not built.
 //
-// The activation layers call these through `tf.engine().runKernel` inside their tf.customGrad when the
-// current backend has them (see src/activations/fused.ts), and fall back to composed tfjs ops
-// otherwise. Swish forward + backward is 2 kernels instead of ~6, smooth ASH 2 instead of ~25.
-import type { tf } from '../tf.js';
-import type { NativeAddon } from '../native.js';
+// The activation layers and batch norm call these through `tf.engine().runKernel` inside their
+// tf.customGrad when the current backend has them (src/activations/fused.ts, src/models/batch-norm.ts),
+// and compose tfjs ops otherwise. Swish forward + backward is 2 kernels instead of ~6, smooth ASH 2
+// instead of ~25, batch norm 2 instead of ~20.
+import { tf } from '../tf.js';
+import type { FusedImplementation } from './wasm_fused.js';
 import { asWasmBackend, heapF32, sizeOf, type WasmBackend } from './wasm_backend.js';
 
 export const FUSED_SWISH = 'AshBenchSwish';
@@ -42,7 +45,7 @@ function rowsOf(shape: number[]): [number, number] {
   return [sizeOf(shape) / channels, channels];
 }
 
-export function fusedActivationConfigs(addon: NativeAddon): tf.KernelConfig[] {
+export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelConfig[] {
   const swish = ({ inputs, backend: b, attrs }: KernelArgs) => {
     const { x } = inputs as { x: tf.TensorInfo };
     requireFloat32(FUSED_SWISH, { x });
@@ -124,4 +127,24 @@ export function fusedActivationConfigs(addon: NativeAddon): tf.KernelConfig[] {
     config(FUSED_BATCH_NORM, batchNorm),
     config(FUSED_BATCH_NORM_GRAD, batchNormGrad),
   ];
+}
+
+let installedSource: 'native' | 'wasm' | undefined;
+
+/** Register the fused kernels from one implementation (replacing any from the other). */
+export function installFusedKernels(impl: FusedImplementation, source: 'native' | 'wasm'): void {
+  uninstallFusedKernels();
+  for (const config of fusedActivationConfigs(impl)) tf.registerKernel(config);
+  installedSource = source;
+}
+
+export function uninstallFusedKernels(): void {
+  if (installedSource === undefined) return;
+  for (const name of FUSED_ACTIVATION_KERNELS) tf.unregisterKernel(name, 'wasm');
+  installedSource = undefined;
+}
+
+/** Which implementation the fused kernels run, if registered. */
+export function fusedKernelsSource(): 'native' | 'wasm' | undefined {
+  return installedSource;
 }

@@ -9,7 +9,7 @@ import { tf } from '../tf.js';
 import type { NativeAddon } from '../native.js';
 import { convInfoFor, type ConvAttrs, type Conv2DInfo } from './conv_attrs.js';
 import { asWasmBackend, sizeOf, type WasmBackend } from './wasm_backend.js';
-import { FUSED_ACTIVATION_KERNELS, fusedActivationConfigs } from './native_activations.js';
+import { FUSED_ACTIVATION_KERNELS, fusedKernelsSource, installFusedKernels, uninstallFusedKernels } from './native_activations.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 type Fallback = (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[];
@@ -208,13 +208,13 @@ const FACTORIES: Record<(typeof NATIVE_KERNEL_NAMES)[number], (addon: NativeAddo
 };
 
 const installed = new Map<string, tf.KernelConfig>();
-let fusedInstalled = false;
 
 /**
- * Route the WASM backend's convolutions and matrix products through the native addon. Call after the
- * project's WASM kernels are registered (they become the fallbacks). Idempotent.
+ * Route the WASM backend's convolutions and matrix products through the native addon, and (unless
+ * `fused` is false) register its fused activation and batch-norm kernels. Call after the project's
+ * WASM kernels are registered (they become the fallbacks). Idempotent.
  */
-export function installNativeKernels(addon: NativeAddon): string[] {
+export function installNativeKernels(addon: NativeAddon, fused = true): string[] {
   for (const name of NATIVE_KERNEL_NAMES) {
     if (installed.has(name)) continue;
     const original = tf.getKernel(name, 'wasm');
@@ -224,10 +224,8 @@ export function installNativeKernels(addon: NativeAddon): string[] {
     tf.registerKernel({ ...original, kernelFunc: FACTORIES[name](addon, fallback) as unknown as tf.KernelFunc });
     installed.set(name, original);
   }
-  if (!fusedInstalled) {
-    for (const config of fusedActivationConfigs(addon)) tf.registerKernel(config);
-    fusedInstalled = true;
-  }
+  if (fused && fusedKernelsSource() !== 'native') installFusedKernels(addon, 'native');
+  if (!fused) uninstallFusedKernels();
   return nativeKernelsInstalled();
 }
 
@@ -238,13 +236,10 @@ export function uninstallNativeKernels(): void {
     tf.registerKernel(original);
   }
   installed.clear();
-  if (fusedInstalled) {
-    for (const name of FUSED_ACTIVATION_KERNELS) tf.unregisterKernel(name, 'wasm');
-    fusedInstalled = false;
-  }
+  if (fusedKernelsSource() === 'native') uninstallFusedKernels();
 }
 
 /** The kernels currently routed to native code. */
 export function nativeKernelsInstalled(): string[] {
-  return [...installed.keys(), ...(fusedInstalled ? FUSED_ACTIVATION_KERNELS : [])];
+  return [...installed.keys(), ...(fusedKernelsSource() === 'native' ? FUSED_ACTIVATION_KERNELS : [])];
 }

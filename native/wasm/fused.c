@@ -1,0 +1,260 @@
+// Fused Swish, smooth ASH and training-mode batch norm for the WASM backend without the native addon:
+// the same maths as native/elementwise.cc, compiled to a small WebAssembly module (wasm32 + SIMD128)
+// that imports the tfjs WASM backend's own memory, so it works on tfjs tensors in place.
+//
+// Rules that keep it safe inside memory it does not own: no libc, no globals, no data segment, nothing
+// on the shadow stack (only scalars and the caller's buffers); per-channel accumulators live in a
+// scratch buffer the caller allocates in the tfjs heap. scripts/build-wasm-kernels.sh builds it and
+// test/engine/wasm-fused.test.ts checks the module has no data section and that rebuilding gives the
+// committed bytes.
+#include <stdint.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+static inline float expApprox(float x) {
+  x = x < -87.0f ? -87.0f : x;
+  x = x > 88.0f ? 88.0f : x;
+  const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  __builtin_memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+static inline float sigmoid(float t) { return 1.0f / (1.0f + expApprox(-t)); }
+
+// Sums run in float32 over chunks of CHUNK elements (so loops vectorize 4 wide: a float64 accumulator
+// halves the width of the whole loop, sigmoid included) and the chunk sums are added in float64.
+#define CHUNK 512
+static inline int32_t chunkEnd(int32_t start, int32_t n) { return n - start < CHUNK ? n : start + CHUNK; }
+
+EXPORT(swish_forward) void swishForward(const float* x, float* y, int32_t count, float beta) {
+  for (int32_t i = 0; i < count; i++) y[i] = x[i] * sigmoid(beta * x[i]);
+}
+
+EXPORT(swish_backward) void swishBackward(const float* dy, const float* x, float* dx, int32_t count, float beta) {
+  for (int32_t i = 0; i < count; i++) {
+    const float s = sigmoid(beta * x[i]);
+    dx[i] = dy[i] * (s + beta * x[i] * s * (1.0f - s));
+  }
+}
+
+// x [B, N, C], groups (b, c); stats: [B, C] means then [B, C] stds; scratch: 2C doubles.
+EXPORT(ash_forward)
+void ashForward(const float* x, float* y, float* stats, int32_t batch, int32_t n, int32_t channels, float z, float alpha, float epsilon,
+                double* scratch) {
+  double* sum = scratch;
+  double* sumSq = scratch + channels;
+  float* means = stats;
+  float* stds = stats + batch * channels;
+  const float twoAlpha = 2.0f * alpha;
+  for (int32_t b = 0; b < batch; b++) {
+    const float* xb = x + (int64_t)b * n * channels;
+    float* yb = y + (int64_t)b * n * channels;
+    if (channels == 1) {
+      // One pass for both moments, on values shifted by the first one: var = E[(x-k)^2] - E[x-k]^2 is
+      // exact in exact arithmetic for any k, and with k a sample value it does not cancel catastrophically
+      // the way E[x^2] - E[x]^2 does when the mean is far from zero.
+      const float shift = xb[0];
+      double total = 0.0, squares = 0.0;
+      for (int32_t i0 = 0; i0 < n; i0 += CHUNK) {
+        float part = 0.0f, partSq = 0.0f;
+        for (int32_t i = i0, end = chunkEnd(i0, n); i < end; i++) {
+          const float d = xb[i] - shift;
+          part += d;
+          partSq += d * d;
+        }
+        total += part;
+        squares += partSq;
+      }
+      const double shiftedMean = total / n;
+      const float mean = (float)(shift + shiftedMean);
+      double variance = squares / n - shiftedMean * shiftedMean;
+      variance = variance > 0.0 ? variance : 0.0;
+      const float s = (float)__builtin_sqrt(variance + epsilon);
+      means[b] = mean;
+      stds[b] = s;
+      const float t = mean + z * s;
+      for (int32_t i = 0; i < n; i++) yb[i] = xb[i] * sigmoid(twoAlpha * (xb[i] - t));
+      continue;
+    }
+    for (int32_t c = 0; c < channels; c++) sum[c] = sumSq[c] = 0.0;
+    for (int32_t i = 0; i < n; i++)
+      for (int32_t c = 0; c < channels; c++) sum[c] += xb[i * channels + c];
+    for (int32_t c = 0; c < channels; c++) means[b * channels + c] = (float)(sum[c] / n);
+    for (int32_t i = 0; i < n; i++)
+      for (int32_t c = 0; c < channels; c++) {
+        const float d = xb[i * channels + c] - means[b * channels + c];
+        sumSq[c] += (double)d * d;
+      }
+    for (int32_t c = 0; c < channels; c++) {
+      const float s = (float)__builtin_sqrt(sumSq[c] / n + epsilon);
+      stds[b * channels + c] = s;
+      // The threshold m + z s, kept in the (now free) sum slot.
+      sum[c] = means[b * channels + c] + z * s;
+    }
+    for (int32_t i = 0; i < n; i++)
+      for (int32_t c = 0; c < channels; c++) {
+        const float v = xb[i * channels + c];
+        yb[i * channels + c] = v * sigmoid(twoAlpha * (v - (float)sum[c]));
+      }
+  }
+}
+
+// As native/elementwise.cc ashBackward. scratch: 3C doubles; out: [dz, dalpha].
+EXPORT(ash_backward)
+void ashBackward(const float* dy, const float* x, const float* stats, float* dx, int32_t batch, int32_t n, int32_t channels, float z,
+                 float alpha, int32_t stopStats, double* scratch, double* out) {
+  const float* means = stats;
+  const float* stds = stats + batch * channels;
+  const float twoAlpha = 2.0f * alpha;
+  double* w = scratch;
+  double* cxh = scratch + channels;
+  double* threshold = scratch + 2 * channels;
+  double totalDz = 0.0, totalDAlpha = 0.0;
+  for (int32_t b = 0; b < batch; b++) {
+    const int64_t offset = (int64_t)b * n * channels;
+    const float* xb = x + offset;
+    const float* dyb = dy + offset;
+    float* dxb = dx + offset;
+    for (int32_t c = 0; c < channels; c++) {
+      threshold[c] = means[b * channels + c] + z * stds[b * channels + c];
+      w[c] = cxh[c] = 0.0;
+    }
+    if (channels == 1) {
+      const float t = (float)threshold[0];
+      double wSum = 0.0, cxhSum = 0.0;
+      for (int32_t k0 = 0; k0 < n; k0 += CHUNK) {
+        float wPart = 0.0f, cxhPart = 0.0f;
+        for (int32_t k = k0, end = chunkEnd(k0, n); k < end; k++) {
+          const float centred = xb[k] - t;
+          const float g = sigmoid(twoAlpha * centred);
+          const float a = dyb[k] * g;
+          const float xh = xb[k] * (a - a * g);
+          wPart += xh;
+          cxhPart += centred * xh;
+          dxb[k] = a + twoAlpha * xh;
+        }
+        wSum += wPart;
+        cxhSum += cxhPart;
+      }
+      w[0] = wSum;
+      cxh[0] = cxhSum;
+    } else {
+      for (int32_t i = 0; i < n; i++)
+        for (int32_t c = 0; c < channels; c++) {
+          const int32_t k = i * channels + c;
+          const float centred = xb[k] - (float)threshold[c];
+          const float g = sigmoid(twoAlpha * centred);
+          const float a = dyb[k] * g;
+          const float xh = xb[k] * (a - a * g);
+          w[c] += xh;
+          cxh[c] += centred * xh;
+          dxb[k] = a + twoAlpha * xh;
+        }
+    }
+    for (int32_t c = 0; c < channels; c++) {
+      const float s = stds[b * channels + c];
+      totalDz += s * w[c];
+      totalDAlpha += cxh[c];
+    }
+    if (stopStats) continue;
+    for (int32_t c = 0; c < channels; c++) {
+      const float s = stds[b * channels + c];
+      const float wc = (float)w[c];
+      const float p = twoAlpha * z * wc / ((float)n * s);
+      // p and q per channel: w is no longer needed, so p goes there and q into cxh.
+      w[c] = p;
+      cxh[c] = twoAlpha * wc / (float)n + p * z * s;
+    }
+    if (channels == 1) {
+      const float p = (float)w[0], q = (float)cxh[0], t = (float)threshold[0];
+      for (int32_t k = 0; k < n; k++) dxb[k] -= p * (xb[k] - t) + q;
+      continue;
+    }
+    for (int32_t i = 0; i < n; i++)
+      for (int32_t c = 0; c < channels; c++) {
+        const int32_t k = i * channels + c;
+        dxb[k] -= (float)w[c] * (xb[k] - (float)threshold[c]) + (float)cxh[c];
+      }
+  }
+  out[0] = -2.0 * alpha * totalDz;
+  out[1] = 2.0 * totalDAlpha;
+}
+
+// Batch norm over the rows of x [M, C]. stats: [mean; variance; invStd], each [C]; scratch: 3C doubles.
+EXPORT(batch_norm_forward)
+void batchNormForward(const float* x, const float* gamma, const float* beta, float* y, float* stats, int32_t rows, int32_t channels,
+                      float epsilon, double* scratch) {
+  double* acc = scratch;
+  double* scale = scratch + channels;
+  double* shift = scratch + 2 * channels;
+  float* mean = stats;
+  for (int32_t c = 0; c < channels; c++) acc[c] = 0.0;
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) acc[c] += x[r * channels + c];
+  for (int32_t c = 0; c < channels; c++) {
+    mean[c] = (float)(acc[c] / rows);
+    acc[c] = 0.0;
+  }
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const float d = x[r * channels + c] - mean[c];
+      acc[c] += (double)d * d;
+    }
+  for (int32_t c = 0; c < channels; c++) {
+    const float variance = (float)(acc[c] / rows);
+    const float invStd = 1.0f / __builtin_sqrtf(variance + epsilon);
+    stats[channels + c] = variance;
+    stats[2 * channels + c] = invStd;
+    const float s = invStd * gamma[c];
+    scale[c] = s;
+    shift[c] = beta[c] - mean[c] * s;
+  }
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) y[r * channels + c] = x[r * channels + c] * (float)scale[c] + (float)shift[c];
+}
+
+// Its gradient, xhat recomputed from x and the statistics. scratch: 5C doubles.
+EXPORT(batch_norm_backward)
+void batchNormBackward(const float* dy, const float* x, const float* stats, const float* gamma, float* dx, float* dGamma, float* dBeta,
+                       int32_t rows, int32_t channels, double* scratch) {
+  const float* mean = stats;
+  const float* invStd = stats + 2 * channels;
+  double* sumDy = scratch;
+  double* sumDyXhat = scratch + channels;
+  double* m = scratch + 2 * channels;
+  double* a = scratch + 3 * channels;
+  double* b = scratch + 4 * channels;
+  for (int32_t c = 0; c < channels; c++) sumDy[c] = sumDyXhat[c] = 0.0;
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const int32_t k = r * channels + c;
+      const float xhat = (x[k] - mean[c]) * invStd[c];
+      sumDy[c] += dy[k];
+      sumDyXhat[c] += dy[k] * xhat;
+    }
+  for (int32_t c = 0; c < channels; c++) {
+    dBeta[c] = (float)sumDy[c];
+    dGamma[c] = (float)sumDyXhat[c];
+    const float k = gamma[c] * invStd[c];
+    const float meanDy = (float)(sumDy[c] / rows);
+    const float meanDyXhat = (float)(sumDyXhat[c] / rows);
+    m[c] = k;
+    a[c] = -k * meanDyXhat * invStd[c];
+    b[c] = -k * meanDy + k * meanDyXhat * invStd[c] * mean[c];
+  }
+  for (int32_t r = 0; r < rows; r++)
+    for (int32_t c = 0; c < channels; c++) {
+      const int32_t k = r * channels + c;
+      dx[k] = dy[k] * (float)m[c] + x[k] * (float)a[c] + (float)b[c];
+    }
+}
