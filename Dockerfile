@@ -61,6 +61,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The fused WebAssembly kernels, used when the image runs on the WASM backend (--backend wasm).
+COPY native/wasm ./native/wasm
 COPY configs ./configs
 COPY datasets ./datasets
 COPY runners ./runners
