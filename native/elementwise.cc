@@ -5,6 +5,7 @@
 // addon built on one machine runs on another.
 #include "elementwise.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -43,6 +44,12 @@ inline float expApprox(float x) {
 
 inline float sigmoid(float t) { return 1.0f / (1.0f + expApprox(-t)); }
 
+// Per-sample sums run in float32 over chunks of kChunk elements, so the loops vectorize at full float
+// width (a float64 accumulator halves the width of the whole loop, sigmoid included); chunk sums are
+// added in float64.
+constexpr int64_t kChunk = 512;
+inline int64_t chunkEnd(int64_t start, int64_t n) { return n - start < kChunk ? n : start + kChunk; }
+
 }  // namespace
 
 ASH_CLONES void swishForward(const float* x, float* y, int64_t count, float beta) {
@@ -71,15 +78,24 @@ ASH_CLONES void ashForward(const float* x, float* y, float* stats, int64_t batch
     float* yb = y + b * n * channels;
     if (channels == 1) {
       // Per-sample statistics: flat loops, which vectorize (the nested ones below run along channels).
-      double total = 0.0;
-      for (int64_t i = 0; i < n; i++) total += xb[i];
-      const float mean = static_cast<float>(total / n);
-      double squares = 0.0;
-      for (int64_t i = 0; i < n; i++) {
-        const float d = xb[i] - mean;
-        squares += static_cast<double>(d) * d;
+      // One pass for both moments, on values shifted by the first one (exact for any shift; with a
+      // sample value as the shift there is no catastrophic cancellation as in E[x^2] - E[x]^2).
+      const float shift = xb[0];
+      double total = 0.0, squares = 0.0;
+      for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+        float part = 0.0f, partSq = 0.0f;
+        for (int64_t i = i0, end = chunkEnd(i0, n); i < end; i++) {
+          const float d = xb[i] - shift;
+          part += d;
+          partSq += d * d;
+        }
+        total += part;
+        squares += partSq;
       }
-      const float s = static_cast<float>(std::sqrt(squares / n + epsilon));
+      const double shiftedMean = total / n;
+      const float mean = static_cast<float>(shift + shiftedMean);
+      const double variance = std::max(0.0, squares / n - shiftedMean * shiftedMean);
+      const float s = static_cast<float>(std::sqrt(variance + epsilon));
       means[b] = mean;
       stds[b] = s;
       const float t = mean + z * s;
@@ -135,14 +151,19 @@ ASH_CLONES void ashBackward(const float* dy, const float* x, const float* stats,
       // Per-sample statistics: a flat loop with scalar accumulators vectorizes.
       const float t = threshold[0];
       double wSum = 0.0, cxhSum = 0.0;
-      for (int64_t k = 0; k < n; k++) {
-        const float centred = xb[k] - t;
-        const float g = sigmoid(twoAlpha * centred);
-        const float a = dyb[k] * g;
-        const float xh = xb[k] * (a - a * g);
-        wSum += xh;
-        cxhSum += centred * xh;
-        dxb[k] = a + twoAlpha * xh;
+      for (int64_t k0 = 0; k0 < n; k0 += kChunk) {
+        float wPart = 0.0f, cxhPart = 0.0f;
+        for (int64_t k = k0, end = chunkEnd(k0, n); k < end; k++) {
+          const float centred = xb[k] - t;
+          const float g = sigmoid(twoAlpha * centred);
+          const float a = dyb[k] * g;
+          const float xh = xb[k] * (a - a * g);
+          wPart += xh;
+          cxhPart += centred * xh;
+          dxb[k] = a + twoAlpha * xh;
+        }
+        wSum += wPart;
+        cxhSum += cxhPart;
       }
       w[0] = wSum;
       cxh[0] = cxhSum;
