@@ -13,9 +13,9 @@ function batchLoss(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): tf.Scalar
   return tf.losses.softmaxCrossEntropy(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar;
 }
 
-function trainSteps(name: string, size: number): number[] {
+function trainSteps(name: string, size: number, lr: number): number[] {
   const { model } = getModel(name).build({ activation: { name: 'ash' }, numClasses: 10, inputShape: [size, size, 3], seed: 2, withoutDropout: true });
-  const optimizer = tf.train.momentum(0.05, 0.9);
+  const optimizer = tf.train.momentum(lr, 0.9);
   const x = tf.randomNormal([8, size, size, 3], 0, 1, 'float32', 5);
   const y = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5, 6, 7], 'int32'), 10);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -39,15 +39,18 @@ function trainSteps(name: string, size: number): number[] {
   }
 }
 
-for (const [name, size] of [
-  ['resnet20', 8],
-  ['wrn16-1', 16],
-  ['densenet40-12', 8],
-  ['efficientnet-w0.25-d0.25', 32],
+// EfficientNet (SE gates, batch norm over 8 images) oscillates at 0.05 on every backend, cpu included
+// (measured: losses 4.9 5.3 4.8 3.8 2.3 2.7 2.1 3.6 ... on cpu), so whether step 6 is low was luck; at 0.02
+// every engine (cpu, WASM composed, WASM fused, native) is below 0.7 after 6 steps.
+for (const [name, size, lr] of [
+  ['resnet20', 8, 0.05],
+  ['wrn16-1', 16, 0.05],
+  ['densenet40-12', 8, 0.05],
+  ['efficientnet-w0.25-d0.25', 32, 0.02],
 ] as const) {
   test(`${name}: ${STEPS} SGD steps with ash on WASM lower the loss on a fixed batch`, async () => {
     await initEngine({ backend: 'wasm' });
-    const losses = trainSteps(name, size);
+    const losses = trainSteps(name, size, lr);
     const [first, last] = [losses[0]!, losses[losses.length - 1]!];
     assert.ok(losses.every(Number.isFinite), `${name}: losses ${losses.join(', ')}`);
     assert.ok(last < 0.6 * first, `${name}: loss went from ${first} to ${last} (${losses.map((l) => l.toFixed(3)).join(' ')})`);
