@@ -27,13 +27,14 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 
-#include "elementwise.h"
+#include "fused_kernels.h"
 
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace {
 
@@ -334,7 +335,7 @@ napi_value matmul(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
-// ---- fused activations (elementwise.cc) ------------------------------------------------------------
+// ---- fused activations and batch norm (fused_kernels.c) ------------------------------------------------------------
 
 bool readDoubles(napi_env env, napi_value value, double*& data, size_t expected) {
   bool isTyped = false;
@@ -387,8 +388,9 @@ napi_value swish(napi_env env, napi_callback_info info) {
   float* b = kind == 1 ? tensorAt(args, bOff, count) : a;
   float* c = tensorAt(args, cOff, count);
   if (!a || !b || !c) return throwError(env, "swish: a tensor lies outside the WASM heap");
-  if (kind == 0) ash::swishForward(a, c, count, static_cast<float>(beta));
-  else ash::swishBackward(a, b, c, count, static_cast<float>(beta));
+  if (count > INT32_MAX) return throwError(env, "swish: count exceeds the WASM heap");
+  if (kind == 0) ::swishForward(a, c, static_cast<int32_t>(count), static_cast<float>(beta));
+  else ::swishBackward(a, b, c, static_cast<int32_t>(count), static_cast<float>(beta));
   return boolean(env, true);
 }
 
@@ -402,7 +404,9 @@ napi_value ashForward(napi_env env, napi_callback_info info) {
   float* y = tensorAt(call.args, call.off[1], batch * n * channels);
   float* stats = tensorAt(call.args, call.off[2], 2 * batch * channels);
   if (!x || !y || !stats) return throwError(env, "ashForward: a tensor lies outside the WASM heap");
-  ash::ashForward(x, y, stats, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), static_cast<float>(p[5]));
+  std::vector<double> scratch(2 * channels);
+  ::ashForward(x, y, stats, static_cast<int32_t>(batch), static_cast<int32_t>(n), static_cast<int32_t>(channels), static_cast<float>(p[3]),
+             static_cast<float>(p[4]), static_cast<float>(p[5]), scratch.data());
   return boolean(env, true);
 }
 
@@ -418,8 +422,11 @@ napi_value ashBackward(napi_env env, napi_callback_info info) {
   float* stats = tensorAt(call.args, call.off[2], 2 * batch * channels);
   float* dx = tensorAt(call.args, call.off[3], size);
   if (!dy || !x || !stats || !dx) return throwError(env, "ashBackward: a tensor lies outside the WASM heap");
-  double dz = 0, dAlpha = 0;
-  ash::ashBackward(dy, x, stats, dx, batch, n, channels, static_cast<float>(p[3]), static_cast<float>(p[4]), p[5] != 0, &dz, &dAlpha);
+  std::vector<double> scratch(3 * channels);
+  double out[2] = {0, 0};
+  ::ashBackward(dy, x, stats, dx, static_cast<int32_t>(batch), static_cast<int32_t>(n), static_cast<int32_t>(channels), static_cast<float>(p[3]),
+              static_cast<float>(p[4]), p[5] != 0 ? 1 : 0, scratch.data(), out);
+  const double dz = out[0], dAlpha = out[1];
   napi_value result, v0, v1;
   napi_create_array_with_length(env, 2, &result);
   napi_create_double(env, dz, &v0);
@@ -441,7 +448,9 @@ napi_value batchNormForward(napi_env env, napi_callback_info info) {
   float* y = tensorAt(a, call.off[3], rows * channels);
   float* stats = tensorAt(a, call.off[4], 3 * channels);
   if (!x || !gamma || !beta || !y || !stats) return throwError(env, "batchNormForward: a tensor lies outside the WASM heap");
-  ash::batchNormForward(x, gamma, beta, y, stats, rows, channels, static_cast<float>(call.p[2]));
+  std::vector<double> scratch(3 * channels);
+  ::batchNormForward(x, gamma, beta, y, stats, static_cast<int32_t>(rows), static_cast<int32_t>(channels), static_cast<float>(call.p[2]),
+                   scratch.data());
   return boolean(env, true);
 }
 
@@ -459,7 +468,8 @@ napi_value batchNormBackward(napi_env env, napi_callback_info info) {
   float* dGamma = tensorAt(a, call.off[5], channels);
   float* dBeta = tensorAt(a, call.off[6], channels);
   if (!dy || !x || !stats || !gamma || !dx || !dGamma || !dBeta) return throwError(env, "batchNormBackward: a tensor lies outside the WASM heap");
-  ash::batchNormBackward(dy, x, stats, gamma, dx, dGamma, dBeta, rows, channels);
+  std::vector<double> scratch(5 * channels);
+  ::batchNormBackward(dy, x, stats, gamma, dx, dGamma, dBeta, static_cast<int32_t>(rows), static_cast<int32_t>(channels), scratch.data());
   return boolean(env, true);
 }
 

@@ -22,14 +22,15 @@ extra=()
 if [[ -n "${DNNL_ROOT:-}" ]]; then extra+=(-I"$DNNL_ROOT/include" -L"$DNNL_ROOT/lib" -Wl,-rpath,"$DNNL_ROOT/lib"); fi
 mkdir -p native/build
 warnings=(-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers)
-# The activation loops may reassociate sums (so reductions vectorize; still deterministic run to run)
-# and assume finite values (4-5x faster sigmoid loops: clamps become min/max). A NaN input still gives
-# a NaN output, since every output is a product with x or dy (tested), so divergence stays visible.
-"$cxx" -std=c++17 -O3 -fPIC -fassociative-math -fno-signed-zeros -fno-trapping-math -ffinite-math-only "${warnings[@]}" \
-  -c native/elementwise.cc -o native/build/elementwise.o || fail "compiling native/elementwise.cc failed"
+# The fused kernels (native/fused_kernels.c, also the source of native/wasm/fused.wasm) may reassociate
+# sums (so reductions vectorize; still deterministic run to run) and assume finite values (4-5x faster
+# sigmoid loops); a NaN input still gives a NaN output (tested), so divergence stays visible.
+# Compiled as C++ (its C is also C++): GCC's C front end left these loops ~1.5x slower (measured).
+"$cxx" -x c++ -std=c++17 -O3 -fPIC -fassociative-math -fno-signed-zeros -fno-trapping-math -ffinite-math-only "${warnings[@]}" \
+  -c native/fused_kernels.c -o native/build/fused_kernels.o || fail "compiling native/fused_kernels.c failed"
 "$cxx" -std=c++17 -O2 -shared -fPIC -fopenmp "${warnings[@]}" \
   -DNODE_GYP_MODULE_NAME=ash_native -I"$node_include" "${extra[@]}" \
-  native/ash_native.cc native/build/elementwise.o -o native/build/ash_native.node.tmp -ldnnl \
+  native/ash_native.cc native/build/fused_kernels.o -o native/build/ash_native.node.tmp -ldnnl \
   || fail "compiling native/ash_native.cc failed"
 mv native/build/ash_native.node.tmp native/build/ash_native.node
 echo "built native/build/ash_native.node (oneDNN $(node -p "require('./native/build/ash_native.node').version()"))"

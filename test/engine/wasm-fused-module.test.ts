@@ -54,7 +54,7 @@ test('it has no data segment and never touches the shadow-stack pointer, so it w
 
 const hasToolchain = ['clang', 'wasm-ld'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 
-test('rebuilding native/wasm/fused.c gives the committed bytes', { skip: hasToolchain ? false : 'clang and wasm-ld not installed (Debian: clang lld)' }, () => {
+test('rebuilding native/fused_kernels.c gives the committed bytes', { skip: hasToolchain ? false : 'clang and wasm-ld not installed (Debian: clang lld)' }, () => {
   const r = spawnSync('bash', [join(ROOT, 'scripts', 'build-wasm-kernels.sh'), '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });

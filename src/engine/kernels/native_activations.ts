@@ -1,6 +1,6 @@
 // Fused Swish, smooth ASH and batch-norm kernels as WASM-backend kernels of the project's own names,
-// implemented natively (native/elementwise.cc, through the addon) or in WebAssembly (native/wasm/
-// fused.c, wasm_fused.ts) when the addon is not built.
+// implemented by one source, native/fused_kernels.c: natively through the addon, or as WebAssembly
+// (native/wasm/fused.wasm, wasm_fused.ts) when the addon is not built.
 //
 // The activation layers and batch norm call these through `tf.engine().runKernel` inside their
 // tf.customGrad when the current backend has them (src/activations/fused.ts, src/models/batch-norm.ts),

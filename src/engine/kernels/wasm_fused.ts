@@ -1,4 +1,4 @@
-// The fused activation and batch-norm kernels compiled to WebAssembly (native/wasm/fused.c, built by
+// The fused activation and batch-norm kernels compiled to WebAssembly (native/fused_kernels.c, built by
 // scripts/build-wasm-kernels.sh and committed), for the WASM backend when the native addon is not
 // built. The module imports the tfjs WASM backend's own memory, so tensor offsets are its pointers and
 // nothing is copied; per-channel scratch is malloc'd in that heap for the duration of a call.

@@ -1,15 +1,29 @@
-// Fused Swish, smooth ASH and training-mode batch norm for the WASM backend without the native addon:
-// the same maths as native/elementwise.cc, compiled to a small WebAssembly module (wasm32 + SIMD128)
-// that imports the tfjs WASM backend's own memory, so it works on tfjs tensors in place.
+// Fused Swish, smooth ASH (paper Eq. 10) and training-mode batch norm, forward and backward: one or two
+// passes over memory each, where tfjs composes 6-25 kernels. One source, two builds:
+//  - native (scripts/build-native.sh, GCC): linked into the addon, with target_clones for AVX-512, AVX2
+//    and baseline x86-64 chosen at load time, so an addon built on one machine runs on another;
+//  - WebAssembly (scripts/build-wasm-kernels.sh, clang wasm32 + SIMD128): native/wasm/fused.wasm, which
+//    imports the tfjs WASM backend's own memory, for when the addon is not built.
+// Either way the pointers are into the tfjs WASM heap, so tensors are worked on in place.
 //
-// Rules that keep it safe inside memory it does not own: no libc, no globals, no data segment, nothing
-// on the shadow stack (only scalars and the caller's buffers); per-channel accumulators live in a
-// scratch buffer the caller allocates in the tfjs heap. scripts/build-wasm-kernels.sh builds it and
-// test/engine/wasm-fused.test.ts checks the module has no data section and that rebuilding gives the
-// committed bytes.
-#include <stdint.h>
+// Rules that keep the WebAssembly build safe inside memory it does not own: no libc, no globals, no data
+// segment, nothing on the shadow stack (only scalars and the caller's buffers); per-channel accumulators
+// live in a scratch buffer the caller provides. test/engine/wasm-fused-module.test.ts checks the module
+// has no data section and never touches the stack pointer, and that rebuilding gives the committed bytes.
+// Sizes are int32 (every tensor lives in the WASM heap, which holds fewer than 2^30 floats); loop
+// indices are pointer-sized, which spares the native build a sign extension per access.
+//
+// Compiled with -ffinite-math-only (4-5x faster sigmoid loops: the clamps become min/max); a NaN input
+// still gives a NaN output, since every output is a product with x or dy (tested).
+#include "fused_kernels.h"
 
+#if defined(__wasm__)
 #define EXPORT(name) __attribute__((export_name(#name)))
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EXPORT(name) __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define EXPORT(name)
+#endif
 
 static inline float expApprox(float x) {
   x = x < -87.0f ? -87.0f : x;
@@ -34,14 +48,14 @@ static inline float sigmoid(float t) { return 1.0f / (1.0f + expApprox(-t)); }
 // Sums run in float32 over chunks of CHUNK elements (so loops vectorize 4 wide: a float64 accumulator
 // halves the width of the whole loop, sigmoid included) and the chunk sums are added in float64.
 #define CHUNK 512
-static inline int32_t chunkEnd(int32_t start, int32_t n) { return n - start < CHUNK ? n : start + CHUNK; }
+static inline intptr_t chunkEnd(intptr_t start, intptr_t n) { return n - start < CHUNK ? n : start + CHUNK; }
 
 EXPORT(swish_forward) void swishForward(const float* x, float* y, int32_t count, float beta) {
-  for (int32_t i = 0; i < count; i++) y[i] = x[i] * sigmoid(beta * x[i]);
+  for (intptr_t i = 0; i < count; i++) y[i] = x[i] * sigmoid(beta * x[i]);
 }
 
 EXPORT(swish_backward) void swishBackward(const float* dy, const float* x, float* dx, int32_t count, float beta) {
-  for (int32_t i = 0; i < count; i++) {
+  for (intptr_t i = 0; i < count; i++) {
     const float s = sigmoid(beta * x[i]);
     dx[i] = dy[i] * (s + beta * x[i] * s * (1.0f - s));
   }
@@ -56,7 +70,7 @@ void ashForward(const float* x, float* y, float* stats, int32_t batch, int32_t n
   float* means = stats;
   float* stds = stats + batch * channels;
   const float twoAlpha = 2.0f * alpha;
-  for (int32_t b = 0; b < batch; b++) {
+  for (intptr_t b = 0; b < batch; b++) {
     const float* xb = x + (int64_t)b * n * channels;
     float* yb = y + (int64_t)b * n * channels;
     if (channels == 1) {
@@ -65,9 +79,9 @@ void ashForward(const float* x, float* y, float* stats, int32_t batch, int32_t n
       // the way E[x^2] - E[x]^2 does when the mean is far from zero.
       const float shift = xb[0];
       double total = 0.0, squares = 0.0;
-      for (int32_t i0 = 0; i0 < n; i0 += CHUNK) {
+      for (intptr_t i0 = 0; i0 < n; i0 += CHUNK) {
         float part = 0.0f, partSq = 0.0f;
-        for (int32_t i = i0, end = chunkEnd(i0, n); i < end; i++) {
+        for (intptr_t i = i0, end = chunkEnd(i0, n); i < end; i++) {
           const float d = xb[i] - shift;
           part += d;
           partSq += d * d;
@@ -83,33 +97,38 @@ void ashForward(const float* x, float* y, float* stats, int32_t batch, int32_t n
       means[b] = mean;
       stds[b] = s;
       const float t = mean + z * s;
-      for (int32_t i = 0; i < n; i++) yb[i] = xb[i] * sigmoid(twoAlpha * (xb[i] - t));
+      for (intptr_t i = 0; i < n; i++) yb[i] = xb[i] * sigmoid(twoAlpha * (xb[i] - t));
       continue;
     }
-    for (int32_t c = 0; c < channels; c++) sum[c] = sumSq[c] = 0.0;
-    for (int32_t i = 0; i < n; i++)
-      for (int32_t c = 0; c < channels; c++) sum[c] += xb[i * channels + c];
-    for (int32_t c = 0; c < channels; c++) means[b * channels + c] = (float)(sum[c] / n);
-    for (int32_t i = 0; i < n; i++)
-      for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t c = 0; c < channels; c++) sum[c] = sumSq[c] = 0.0;
+    for (intptr_t i = 0; i < n; i++)
+      for (intptr_t c = 0; c < channels; c++) sum[c] += xb[i * channels + c];
+    for (intptr_t c = 0; c < channels; c++) means[b * channels + c] = (float)(sum[c] / n);
+    for (intptr_t i = 0; i < n; i++)
+      for (intptr_t c = 0; c < channels; c++) {
         const float d = xb[i * channels + c] - means[b * channels + c];
         sumSq[c] += (double)d * d;
       }
-    for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t c = 0; c < channels; c++) {
       const float s = (float)__builtin_sqrt(sumSq[c] / n + epsilon);
       stds[b * channels + c] = s;
       // The threshold m + z s, kept in the (now free) sum slot.
       sum[c] = means[b * channels + c] + z * s;
     }
-    for (int32_t i = 0; i < n; i++)
-      for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t i = 0; i < n; i++)
+      for (intptr_t c = 0; c < channels; c++) {
         const float v = xb[i * channels + c];
         yb[i * channels + c] = v * sigmoid(twoAlpha * (v - (float)sum[c]));
       }
   }
 }
 
-// As native/elementwise.cc ashBackward. scratch: 3C doubles; out: [dz, dalpha].
+// The backward pass of src/activations/ash-math.ts (ashBackward), fused: with g the gate,
+// c = x - m - z s, A = dy g, xh = x A (1 - g), W = sum(xh) per group:
+//   dx = A + 2a xh - p c - q,  p = 2a z W / (n s),  q = 2a W / n + p z s  (p = q = 0 with stopStats)
+//   dz = -2a sum(s W),  dalpha = 2 sum(c xh)
+// Pass 1 writes A + 2a xh into dx and accumulates W and sum(c xh); pass 2 subtracts p c + q.
+// scratch: 3C doubles; out: [dz, dalpha].
 EXPORT(ash_backward)
 void ashBackward(const float* dy, const float* x, const float* stats, float* dx, int32_t batch, int32_t n, int32_t channels, float z,
                  float alpha, int32_t stopStats, double* scratch, double* out) {
@@ -120,21 +139,21 @@ void ashBackward(const float* dy, const float* x, const float* stats, float* dx,
   double* cxh = scratch + channels;
   double* threshold = scratch + 2 * channels;
   double totalDz = 0.0, totalDAlpha = 0.0;
-  for (int32_t b = 0; b < batch; b++) {
+  for (intptr_t b = 0; b < batch; b++) {
     const int64_t offset = (int64_t)b * n * channels;
     const float* xb = x + offset;
     const float* dyb = dy + offset;
     float* dxb = dx + offset;
-    for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t c = 0; c < channels; c++) {
       threshold[c] = means[b * channels + c] + z * stds[b * channels + c];
       w[c] = cxh[c] = 0.0;
     }
     if (channels == 1) {
       const float t = (float)threshold[0];
       double wSum = 0.0, cxhSum = 0.0;
-      for (int32_t k0 = 0; k0 < n; k0 += CHUNK) {
+      for (intptr_t k0 = 0; k0 < n; k0 += CHUNK) {
         float wPart = 0.0f, cxhPart = 0.0f;
-        for (int32_t k = k0, end = chunkEnd(k0, n); k < end; k++) {
+        for (intptr_t k = k0, end = chunkEnd(k0, n); k < end; k++) {
           const float centred = xb[k] - t;
           const float g = sigmoid(twoAlpha * centred);
           const float a = dyb[k] * g;
@@ -149,9 +168,9 @@ void ashBackward(const float* dy, const float* x, const float* stats, float* dx,
       w[0] = wSum;
       cxh[0] = cxhSum;
     } else {
-      for (int32_t i = 0; i < n; i++)
-        for (int32_t c = 0; c < channels; c++) {
-          const int32_t k = i * channels + c;
+      for (intptr_t i = 0; i < n; i++)
+        for (intptr_t c = 0; c < channels; c++) {
+          const intptr_t k = i * channels + c;
           const float centred = xb[k] - (float)threshold[c];
           const float g = sigmoid(twoAlpha * centred);
           const float a = dyb[k] * g;
@@ -161,13 +180,13 @@ void ashBackward(const float* dy, const float* x, const float* stats, float* dx,
           dxb[k] = a + twoAlpha * xh;
         }
     }
-    for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t c = 0; c < channels; c++) {
       const float s = stds[b * channels + c];
       totalDz += s * w[c];
       totalDAlpha += cxh[c];
     }
     if (stopStats) continue;
-    for (int32_t c = 0; c < channels; c++) {
+    for (intptr_t c = 0; c < channels; c++) {
       const float s = stds[b * channels + c];
       const float wc = (float)w[c];
       const float p = twoAlpha * z * wc / ((float)n * s);
@@ -177,12 +196,12 @@ void ashBackward(const float* dy, const float* x, const float* stats, float* dx,
     }
     if (channels == 1) {
       const float p = (float)w[0], q = (float)cxh[0], t = (float)threshold[0];
-      for (int32_t k = 0; k < n; k++) dxb[k] -= p * (xb[k] - t) + q;
+      for (intptr_t k = 0; k < n; k++) dxb[k] -= p * (xb[k] - t) + q;
       continue;
     }
-    for (int32_t i = 0; i < n; i++)
-      for (int32_t c = 0; c < channels; c++) {
-        const int32_t k = i * channels + c;
+    for (intptr_t i = 0; i < n; i++)
+      for (intptr_t c = 0; c < channels; c++) {
+        const intptr_t k = i * channels + c;
         dxb[k] -= (float)w[c] * (xb[k] - (float)threshold[c]) + (float)cxh[c];
       }
   }
@@ -198,19 +217,19 @@ void batchNormForward(const float* x, const float* gamma, const float* beta, flo
   double* scale = scratch + channels;
   double* shift = scratch + 2 * channels;
   float* mean = stats;
-  for (int32_t c = 0; c < channels; c++) acc[c] = 0.0;
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) acc[c] += x[r * channels + c];
-  for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t c = 0; c < channels; c++) acc[c] = 0.0;
+  for (intptr_t r = 0; r < rows; r++)
+    for (intptr_t c = 0; c < channels; c++) acc[c] += x[r * channels + c];
+  for (intptr_t c = 0; c < channels; c++) {
     mean[c] = (float)(acc[c] / rows);
     acc[c] = 0.0;
   }
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t r = 0; r < rows; r++)
+    for (intptr_t c = 0; c < channels; c++) {
       const float d = x[r * channels + c] - mean[c];
       acc[c] += (double)d * d;
     }
-  for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t c = 0; c < channels; c++) {
     const float variance = (float)(acc[c] / rows);
     const float invStd = 1.0f / __builtin_sqrtf(variance + epsilon);
     stats[channels + c] = variance;
@@ -219,8 +238,8 @@ void batchNormForward(const float* x, const float* gamma, const float* beta, flo
     scale[c] = s;
     shift[c] = beta[c] - mean[c] * s;
   }
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) y[r * channels + c] = x[r * channels + c] * (float)scale[c] + (float)shift[c];
+  for (intptr_t r = 0; r < rows; r++)
+    for (intptr_t c = 0; c < channels; c++) y[r * channels + c] = x[r * channels + c] * (float)scale[c] + (float)shift[c];
 }
 
 // Its gradient, xhat recomputed from x and the statistics. scratch: 5C doubles.
@@ -234,15 +253,15 @@ void batchNormBackward(const float* dy, const float* x, const float* stats, cons
   double* m = scratch + 2 * channels;
   double* a = scratch + 3 * channels;
   double* b = scratch + 4 * channels;
-  for (int32_t c = 0; c < channels; c++) sumDy[c] = sumDyXhat[c] = 0.0;
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t c = 0; c < channels; c++) sumDy[c] = sumDyXhat[c] = 0.0;
+  for (intptr_t r = 0; r < rows; r++)
+    for (intptr_t c = 0; c < channels; c++) {
       const int32_t k = r * channels + c;
       const float xhat = (x[k] - mean[c]) * invStd[c];
       sumDy[c] += dy[k];
       sumDyXhat[c] += dy[k] * xhat;
     }
-  for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t c = 0; c < channels; c++) {
     dBeta[c] = (float)sumDy[c];
     dGamma[c] = (float)sumDyXhat[c];
     const float k = gamma[c] * invStd[c];
@@ -252,8 +271,8 @@ void batchNormBackward(const float* dy, const float* x, const float* stats, cons
     a[c] = -k * meanDyXhat * invStd[c];
     b[c] = -k * meanDy + k * meanDyXhat * invStd[c] * mean[c];
   }
-  for (int32_t r = 0; r < rows; r++)
-    for (int32_t c = 0; c < channels; c++) {
+  for (intptr_t r = 0; r < rows; r++)
+    for (intptr_t c = 0; c < channels; c++) {
       const int32_t k = r * channels + c;
       dx[k] = dy[k] * (float)m[c] + x[k] * (float)a[c] + (float)b[c];
     }
