@@ -97,8 +97,9 @@ function ashCustomGradKernel(options: AshMathOptions) {
 const customKernels = new Map<string, ReturnType<typeof ashCustomGradKernel>>();
 
 /**
- * Smooth ASH with the hand-written backward pass above, or with the same maths fused into two native
- * kernels when the backend has them (fused.ts). z and alpha are scalar tensors.
+ * Smooth ASH with the hand-written backward pass above, or with the same maths fused into two kernels
+ * when the backend has them (fused.ts; `allowFused` false forces the composed form). z and alpha are
+ * scalar tensors.
  */
 export function ashCustomGrad(x: Tensor, z: Tensor, alpha: Tensor, options: AshMathOptions, allowFused = true): Tensor {
   if (allowFused) {

@@ -1,7 +1,7 @@
-// Swish and smooth ASH through the fused native kernels (src/engine/kernels/native_activations.ts),
-// when the current backend has them: the WASM backend with the native addon built. Each returns
-// undefined otherwise, and the caller composes tfjs ops instead. Same functions, same gradients
-// (to float32 rounding): test/activations/fused.test.ts checks one against the other.
+// Swish and smooth ASH through the fused kernels (src/engine/kernels/native_activations.ts), when the
+// current backend has them: the WASM backend, with the native addon or the WebAssembly module. Each
+// returns undefined otherwise, and the caller composes tfjs ops instead. Same functions, same gradients
+// (to float32 rounding): test/engine/native-fused.test.ts checks both against the cpu backend.
 import { tf } from '../engine/tf.js';
 import { FUSED_ASH, FUSED_ASH_GRAD, FUSED_SWISH, FUSED_SWISH_GRAD } from '../engine/kernels/native_activations.js';
 import type { AshMathOptions } from './ash-math.js';
@@ -9,7 +9,8 @@ import type { AshMathOptions } from './ash-math.js';
 type Tensor = tf.Tensor;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
-function available(kernel: string, ...inputs: Tensor[]): boolean {
+/** Whether the current backend has the fused `kernel` and every input is float32. */
+export function fusedKernelAvailable(kernel: string, ...inputs: Tensor[]): boolean {
   return inputs.every((t) => t.dtype === 'float32') && tf.getKernel(kernel, tf.getBackend()) !== undefined;
 }
 
@@ -21,7 +22,7 @@ const swishKernels = new Map<number, (x: Tensor) => Tensor>();
 
 /** x * sigmoid(beta x) with a constant beta, or undefined without the fused kernels. */
 export function fusedSwish(x: Tensor, beta: number): Tensor | undefined {
-  if (!available(FUSED_SWISH, x)) return undefined;
+  if (!fusedKernelAvailable(FUSED_SWISH, x)) return undefined;
   let kernel = swishKernels.get(beta);
   if (!kernel) {
     const f = (input: Tensor, save: tf.GradSaveFunc) => {
@@ -45,7 +46,7 @@ const ashKernels = new Map<string, (xv: Tensor, z: Tensor, alpha: Tensor) => Ten
  * the backward pass recomputes the gate from them, in two passes over memory.
  */
 export function fusedAsh(xv: Tensor, z: Tensor, alpha: Tensor, options: AshMathOptions): Tensor | undefined {
-  if (!available(FUSED_ASH, xv, z, alpha) || xv.rank < 2 || xv.rank > 3 || z.size !== 1 || alpha.size !== 1) return undefined;
+  if (!fusedKernelAvailable(FUSED_ASH, xv, z, alpha) || xv.rank < 2 || xv.rank > 3 || z.size !== 1 || alpha.size !== 1) return undefined;
   const key = `${options.epsilon}/${options.stopStatsGradient}`;
   let kernel = ashKernels.get(key);
   if (!kernel) {

@@ -4,6 +4,7 @@ import { tf } from '../engine/tf.js';
 import { initEngine } from '../engine/backend.js';
 import { activationNames, createActivation } from '../activations/registry.js';
 import { interleavedMedians } from './stats.js';
+import { benchEngineName } from './throughput.js';
 
 export interface ActivationTiming {
   activation: string;
@@ -50,7 +51,7 @@ export async function measureActivations(options: {
     const ms = interleavedMedians(cases, options.rounds);
     const swish = ms[names.indexOf('swish')]!;
     return {
-      backend: engine.nativeKernels ? `${engine.name}+onednn` : engine.name,
+      backend: benchEngineName(engine),
       shape: options.shape,
       rounds: options.rounds,
       timings: names.map((activation, i) => ({ activation, ms: ms[i]!, ratioToSwish: ms[i]! / swish })),

@@ -2,7 +2,7 @@
 // forward, softmax cross-entropy, gradients, weight decay, Nesterov SGD update, loss read back) on random
 // data, after warm-up steps that compile kernels and fill tfjs's caches; the median timed step counts.
 import { tf } from '../engine/tf.js';
-import { initEngine } from '../engine/backend.js';
+import { initEngine, type EngineInfo } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
 import { getModel } from '../models/registry.js';
 import { createTrainStep } from '../tasks/train.js';
@@ -42,6 +42,11 @@ export interface ThroughputResult extends ThroughputCase {
 
 const NUM_CLASSES = 10;
 
+/** How bench reports name an engine: its backend, with '+onednn' when the native kernels run. */
+export function benchEngineName(engine: EngineInfo): string {
+  return engine.nativeKernels ? `${engine.name}+onednn` : engine.name;
+}
+
 function build(model: BenchModel, options: ModelBuildOptions): BuiltModel {
   return model === 'small-cnn' ? buildSmallCnn(options) : getModel(model).build(options);
 }
@@ -58,7 +63,7 @@ function randomBatch(shape: [number, number, number], batch: number): { x: Float
 export async function measureThroughput(c: ThroughputCase, options: ThroughputOptions): Promise<ThroughputResult> {
   if (!(options.steps >= 1)) throw new Error(`throughput: steps must be >= 1, got ${options.steps}`);
   const engine = await initEngine({ backend: options.backend, nativeKernels: options.nativeKernels ?? true });
-  const engineName = engine.nativeKernels ? `${engine.name}+onednn` : engine.name;
+  const engineName = benchEngineName(engine);
   const { model } = build(c.model, { activation: { name: c.activation }, numClasses: NUM_CLASSES, inputShape: c.inputShape, seed: 1, bnMomentum: 0.9 });
   // A small learning rate keeps random-label training finite over any number of steps.
   const optimizer = tf.train.momentum(0.01, 0.9, true);

@@ -10,6 +10,7 @@
 // (running = momentum * running + (1 - momentum) * batch; 0.9 here = PyTorch's 0.1).
 import { tf, tfl } from '../engine/tf.js';
 import { FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD } from '../engine/kernels/native_activations.js';
+import { fusedKernelAvailable } from '../activations/fused.js';
 
 type Tensor = tf.Tensor;
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
@@ -30,7 +31,7 @@ function columnSums(ones: Tensor, x2: Tensor): Tensor {
  * Returns the output and the batch mean and (biased) variance, the latter two kept outside any tidy.
  */
 export function batchNormTraining(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
-  if (x.dtype === 'float32' && tf.getKernel(FUSED_BATCH_NORM, tf.getBackend())) return batchNormTrainingFused(x, gamma, beta, epsilon);
+  if (fusedKernelAvailable(FUSED_BATCH_NORM, x)) return batchNormTrainingFused(x, gamma, beta, epsilon);
   return batchNormTrainingComposed(x, gamma, beta, epsilon);
 }
 
@@ -73,8 +74,9 @@ export function batchNormTrainingComposed(x: Tensor, gamma: Tensor, beta: Tensor
 }
 
 /**
- * The same batch norm as two fused native kernels (WASM backend with the native addon): one pass for the
- * statistics and one for y forward, two passes backward with xhat recomputed from x and the statistics.
+ * The same batch norm as two fused kernels (WASM backend, native addon or WebAssembly module): two passes
+ * for the statistics and one for y forward, two passes backward with xhat recomputed from x and the
+ * statistics.
  */
 export function batchNormTrainingFused(x: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): { y: Tensor; mean: Tensor; variance: Tensor } {
   const channels = x.shape[x.shape.length - 1]!;

@@ -7,8 +7,11 @@
 // and compose tfjs ops otherwise. Swish forward + backward is 2 kernels instead of ~6, smooth ASH 2
 // instead of ~25, batch norm 2 instead of ~20.
 import { tf } from '../tf.js';
-import type { FusedImplementation } from './wasm_fused.js';
-import { asWasmBackend, heapF32, sizeOf, type WasmBackend } from './wasm_backend.js';
+import type { NativeAddon } from '../native.js';
+import { asWasmBackend, heapF32, memoryOffset, sizeOf, type WasmBackend } from './wasm_backend.js';
+
+/** What implements the fused kernels: the native addon, or the WebAssembly module (wasm_fused.ts). */
+export type FusedImplementation = Pick<NativeAddon, 'swish' | 'ashForward' | 'ashBackward' | 'batchNormForward' | 'batchNormBackward'>;
 
 export const FUSED_SWISH = 'AshBenchSwish';
 export const FUSED_SWISH_GRAD = 'AshBenchSwishGrad';
@@ -20,7 +23,6 @@ export const FUSED_ACTIVATION_KERNELS = [FUSED_SWISH, FUSED_SWISH_GRAD, FUSED_AS
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
 
-const offsetOf = (backend: WasmBackend, info: tf.TensorInfo) => backend.dataIdMap.get(info.dataId).memoryOffset;
 const scalarOf = (backend: WasmBackend, info: tf.TensorInfo) => heapF32(backend, info)[0]!;
 
 function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo>): void {
@@ -51,7 +53,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     requireFloat32(FUSED_SWISH, { x });
     const backend = asWasmBackend(b);
     const y = backend.makeOutput([...x.shape], 'float32');
-    addon.swish(0, backend.wasm.HEAPF32.buffer, offsetOf(backend, x), 0, offsetOf(backend, y), sizeOf(x.shape), attrs.beta as number);
+    addon.swish(0, backend.wasm.HEAPF32.buffer, memoryOffset(backend, x), 0, memoryOffset(backend, y), sizeOf(x.shape), attrs.beta as number);
     return y;
   };
   const swishGrad = ({ inputs, backend: b, attrs }: KernelArgs) => {
@@ -59,7 +61,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     requireFloat32(FUSED_SWISH_GRAD, { dy, x });
     const backend = asWasmBackend(b);
     const dx = backend.makeOutput([...x.shape], 'float32');
-    addon.swish(1, backend.wasm.HEAPF32.buffer, offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, dx), sizeOf(x.shape), attrs.beta as number);
+    addon.swish(1, backend.wasm.HEAPF32.buffer, memoryOffset(backend, dy), memoryOffset(backend, x), memoryOffset(backend, dx), sizeOf(x.shape), attrs.beta as number);
     return dx;
   };
   const ash = ({ inputs, backend: b, attrs }: KernelArgs) => {
@@ -70,7 +72,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     const y = backend.makeOutput([...x.shape], 'float32');
     const stats = backend.makeOutput([2, batch, channels], 'float32');
     ashParams.set([batch, n, channels, scalarOf(backend, z), scalarOf(backend, alpha), attrs.epsilon as number]);
-    addon.ashForward(backend.wasm.HEAPF32.buffer, offsetOf(backend, x), offsetOf(backend, y), offsetOf(backend, stats), ashParams);
+    addon.ashForward(backend.wasm.HEAPF32.buffer, memoryOffset(backend, x), memoryOffset(backend, y), memoryOffset(backend, stats), ashParams);
     return [y, stats];
   };
   const ashGrad = ({ inputs, backend: b, attrs }: KernelArgs) => {
@@ -83,7 +85,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     const dAlpha = backend.makeOutput([], 'float32');
     ashParams.set([batch, n, channels, scalarOf(backend, z), scalarOf(backend, alpha), attrs.stopStatsGradient ? 1 : 0]);
     const heap = backend.wasm.HEAPF32.buffer;
-    const [gz, ga] = addon.ashBackward(heap, offsetOf(backend, dy), offsetOf(backend, x), offsetOf(backend, stats), offsetOf(backend, dx), ashParams);
+    const [gz, ga] = addon.ashBackward(heap, memoryOffset(backend, dy), memoryOffset(backend, x), memoryOffset(backend, stats), memoryOffset(backend, dx), ashParams);
     heapF32(backend, dz)[0] = gz;
     heapF32(backend, dAlpha)[0] = ga;
     return [dx, dz, dAlpha];
@@ -97,7 +99,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     const y = backend.makeOutput([...x.shape], 'float32');
     const stats = backend.makeOutput([3, channels], 'float32');
     bnParams.set([rows, channels, attrs.epsilon as number]);
-    const o = (info: tf.TensorInfo) => offsetOf(backend, info);
+    const o = (info: tf.TensorInfo) => memoryOffset(backend, info);
     addon.batchNormForward(backend.wasm.HEAPF32.buffer, o(x), o(gamma), o(beta), o(y), o(stats), bnParams);
     return [y, stats];
   };
@@ -110,7 +112,7 @@ export function fusedActivationConfigs(addon: FusedImplementation): tf.KernelCon
     const dGamma = backend.makeOutput([channels], 'float32');
     const dBeta = backend.makeOutput([channels], 'float32');
     bnParams.set([rows, channels, 0]);
-    const o = (info: tf.TensorInfo) => offsetOf(backend, info);
+    const o = (info: tf.TensorInfo) => memoryOffset(backend, info);
     addon.batchNormBackward(backend.wasm.HEAPF32.buffer, o(dy), o(x), o(stats), o(gamma), o(dx), o(dGamma), o(dBeta), bnParams);
     return [dx, dGamma, dBeta];
   };

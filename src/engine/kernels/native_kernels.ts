@@ -8,7 +8,7 @@
 import { tf } from '../tf.js';
 import type { NativeAddon } from '../native.js';
 import { convInfoFor, type ConvAttrs, type Conv2DInfo } from './conv_attrs.js';
-import { asWasmBackend, sizeOf, type WasmBackend } from './wasm_backend.js';
+import { asWasmBackend, memoryOffset, sizeOf, type WasmBackend } from './wasm_backend.js';
 import { FUSED_ACTIVATION_KERNELS, fusedKernelsSource, installFusedKernels, uninstallFusedKernels } from './native_activations.js';
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };
@@ -35,10 +35,6 @@ const CONV_BACKWARD_WEIGHTS = 2;
 
 const convParams = new Int32Array(19);
 const matmulParams = new Int32Array(7);
-
-function offsetOf(backend: WasmBackend, info: tf.TensorInfo): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
-}
 
 function heapOf(backend: WasmBackend): ArrayBufferLike {
   // Taken after every allocation of the call: an allocation may grow (and so replace) the heap buffer.
@@ -87,10 +83,10 @@ function runConv(
   const ok = addon.conv2d(
     kind,
     heapOf(backend),
-    offsetOf(backend, a),
-    offsetOf(backend, b),
-    offsetOf(backend, out),
-    bias ? offsetOf(backend, bias) : -1,
+    memoryOffset(backend, a),
+    memoryOffset(backend, b),
+    memoryOffset(backend, out),
+    bias ? memoryOffset(backend, bias) : -1,
     convParams,
   );
   if (ok) return out;
@@ -188,7 +184,7 @@ function makeBatchMatMul(addon: NativeAddon, fallback: Fallback) {
         const backend = asWasmBackend(args.backend);
         const out = backend.makeOutput([...outer, m, n], 'float32');
         matmulParams.set([batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0]);
-        if (addon.matmul(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, out), matmulParams)) return out;
+        if (addon.matmul(heapOf(backend), memoryOffset(backend, a), memoryOffset(backend, b), memoryOffset(backend, out), matmulParams)) return out;
         backend.disposeData(out.dataId);
       }
     }

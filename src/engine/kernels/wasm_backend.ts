@@ -69,13 +69,18 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** Byte offset of a tensor's data in the WASM heap (its pointer, for code that works on the heap in place). */
+export function memoryOffset(backend: WasmBackend, info: tf.TensorInfo): number {
+  return backend.dataIdMap.get(info.dataId).memoryOffset;
+}
+
 /**
  * A Float32Array view of a float32 tensor's data in the WASM heap. Take it right before use: any
  * allocation may grow the heap, which detaches earlier views.
  */
 export function heapF32(backend: WasmBackend, info: tf.TensorInfo): Float32Array {
   const heap = backend.wasm.HEAPF32;
-  const offset = backend.dataIdMap.get(info.dataId).memoryOffset;
+  const offset = memoryOffset(backend, info);
   return new Float32Array(heap.buffer, offset, sizeOf(info.shape));
 }
 

@@ -4,10 +4,8 @@
 // nothing is copied; per-channel scratch is malloc'd in that heap for the duration of a call.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { NativeAddon } from '../native.js';
+import type { FusedImplementation } from './native_activations.js';
 import type { WasmBackend } from './wasm_backend.js';
-
-export type FusedImplementation = Pick<NativeAddon, 'swish' | 'ashForward' | 'ashBackward' | 'batchNormForward' | 'batchNormBackward'>;
 
 /** The WebAssembly JS API as used here (the project's TypeScript libs do not declare it). */
 interface WasmApi {
