@@ -11,7 +11,8 @@
 // can check one against the other and against finite differences.
 import { tf } from '../engine/tf.js';
 import { type StatsScope, statsView, stopGradient } from './tensor-utils.js';
-import { fusedAsh } from './fused.js';
+import { fusedAsh, fusedKernelAvailable } from './fused.js';
+import { FUSED_ASH } from '../engine/kernels/native_activations.js';
 
 type Tensor = tf.Tensor;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
@@ -102,7 +103,7 @@ const customKernels = new Map<string, ReturnType<typeof ashCustomGradKernel>>();
  * scalar tensors.
  */
 export function ashCustomGrad(x: Tensor, z: Tensor, alpha: Tensor, options: AshMathOptions, allowFused = true): Tensor {
-  if (allowFused) {
+  if (allowFused && fusedKernelAvailable(FUSED_ASH, x, z, alpha)) {
     const fused = tf.tidy(() => {
       const y = fusedAsh(statsView(x, options.stats), z, alpha, options);
       return y ? tf.reshape(y, x.shape) : undefined;
