@@ -1,5 +1,6 @@
 import type { tfl } from '../engine/tf.js';
 import type { ActivationSpec } from '../tasks/spec.js';
+import type { TaskName } from '../contract/task-name.js';
 
 export interface ModelBuildOptions {
   activation: ActivationSpec;
@@ -34,6 +35,8 @@ export interface BuiltModel {
 export interface ModelEntry {
   name: string;
   family: string;
+  /** The task whose head the model carries (classification when absent). */
+  task?: TaskName;
   description: string;
   build(options: ModelBuildOptions): BuiltModel;
 }
