@@ -1,5 +1,5 @@
 // Where a training step's time goes: tf.profile over resnet20 training steps (the real step from
-// src/tasks/train.ts createTrainStep), kernel times summed by kernel name, plus the wall time of the
+// src/tasks/loop.ts createTrainStep), kernel times summed by kernel name, plus the wall time of the
 // step, the time outside kernels, and the tensors and bytes allocated per step.
 // Run: npx tsx bench/profile-step.ts [--backend wasm] [--model resnet20] [--input 28x28x1] [--batch 128] [--steps 2] [--top 20]
 import { parseArgs } from 'node:util';
@@ -7,7 +7,8 @@ import { loadavg } from 'node:os';
 import { tf } from '../src/engine/tf.js';
 import { initEngine } from '../src/engine/backend.js';
 import { getModel } from '../src/models/registry.js';
-import { createTrainStep } from '../src/tasks/train.js';
+import { createTrainStep } from '../src/tasks/loop.js';
+import { classificationLoss } from '../src/tasks/classification/index.js';
 import { buildSmallCnn } from '../src/bench/small-cnn.js';
 
 const { values } = parseArgs({
@@ -31,7 +32,7 @@ const step = createTrainStep(model, optimizer, 5e-4);
 const x = tf.randomUniform([batch, h, w, c], -1, 1, 'float32', 1);
 const ys = tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2) as tf.Tensor1D, 10), 'float32') as tf.Tensor2D;
 const run = async () => {
-  const loss = tf.tidy(() => step(x as tf.Tensor4D, ys));
+  const loss = tf.tidy(() => step(() => classificationLoss(model, x as tf.Tensor4D, ys)));
   await loss.data();
   loss.dispose();
 };

@@ -3,7 +3,8 @@ export { tf, tfl } from './engine/tf.js';
 export { initEngine, availableBackends, currentEngine, BACKEND_CHOICES } from './engine/backend.js';
 export type { BackendChoice, EngineInfo } from './engine/backend.js';
 export { UserError } from './engine/errors.js';
-export type * from './tasks/spec.js';
+export type * from './contract/index.js';
+export { JobSpecSchema, JobResultSchema, TrainRecipeSchema, parseResult, jobIdOf, TASK_NAMES } from './contract/index.js';
 export {
   createActivation,
   activationNames,
@@ -17,8 +18,10 @@ export { AshHardLayer, AshTopKLayer } from './activations/layers/ash-fixed.js';
 export { ReluLayer, LeakyReluLayer, SoftplusLayer, EluLayer, SeluLayer, GeluLayer, MishLayer } from './activations/layers/baselines.js';
 export { PReluLayer, SwishLayer } from './activations/layers/learned-baselines.js';
 export { normalQuantile } from './activations/normal-quantile.js';
-export { runTraining } from './tasks/train.js';
-export type { TrainHooks, StepProgress } from './tasks/train.js';
+export { runTraining, getTask } from './tasks/registry.js';
+export { TASKS, taskInfo, metricInfo } from './tasks/catalog.js';
+export type { TaskInfo, MetricInfo } from './tasks/catalog.js';
+export type { Task, TrainingSession, TrainHooks, StepProgress, TrainOutcome } from './tasks/task.js';
 export { getModel, modelNames } from './models/registry.js';
 export { getDataset, datasetNames } from './data/registry.js';
 export { loadSweepConfig } from './config/load.js';

@@ -11,8 +11,8 @@
 // can check one against the other and against finite differences.
 import { tf } from '../engine/tf.js';
 import { type StatsScope, statsView, stopGradient } from './tensor-utils.js';
-import { fusedAsh, fusedKernelAvailable } from './fused.js';
-import { FUSED_ASH } from '../engine/kernels/native_activations.js';
+import { fusedAsh } from './fused.js';
+import { FUSED_ASH, fusedKernelAvailable } from '../engine/kernels/native_activations.js';
 
 type Tensor = tf.Tensor;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];

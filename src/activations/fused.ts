@@ -3,16 +3,11 @@
 // returns undefined otherwise, and the caller composes tfjs ops instead. Same functions, same gradients
 // (to float32 rounding): test/engine/native-fused.test.ts checks both against the cpu backend.
 import { tf } from '../engine/tf.js';
-import { FUSED_ASH, FUSED_ASH_GRAD, FUSED_SWISH, FUSED_SWISH_GRAD } from '../engine/kernels/native_activations.js';
+import { FUSED_ASH, FUSED_ASH_GRAD, FUSED_SWISH, FUSED_SWISH_GRAD, fusedKernelAvailable } from '../engine/kernels/native_activations.js';
 import type { AshMathOptions } from './ash-math.js';
 
 type Tensor = tf.Tensor;
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
-
-/** Whether the current backend has the fused `kernel` and every input is float32. */
-export function fusedKernelAvailable(kernel: string, ...inputs: Tensor[]): boolean {
-  return inputs.every((t) => t.dtype === 'float32') && tf.getKernel(kernel, tf.getBackend()) !== undefined;
-}
 
 function run(kernel: string, inputs: tf.NamedTensorMap, attrs: Record<string, unknown>): Tensor | Tensor[] {
   return tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as Tensor | Tensor[];

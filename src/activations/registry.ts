@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { tfl } from '../engine/tf.js';
 import { UserError, unknownName } from '../engine/errors.js';
-import type { ActivationSpec, AshLayerState } from '../tasks/spec.js';
+import type { ActivationSpec } from '../contract/spec.js';
+import type { AshLayerState } from '../contract/result.js';
 import { normalQuantile } from './normal-quantile.js';
 import { AshLayer, DEFAULT_EPSILON } from './layers/ash.js';
 import { AshHardLayer, AshTopKLayer } from './layers/ash-fixed.js';

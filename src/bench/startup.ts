@@ -89,10 +89,10 @@ export async function measureStartup(options: StartupOptions): Promise<StartupRe
       'train', '--dataset', 'fashion-mnist', '--data-dir', join(dir, 'data'),
       '--model', options.model, '--activation', 'swish', '--backend', options.backend,
       '--epochs', '1', '--batch-size', String(options.batch), '--train-limit', String(options.batch), '--test-limit', String(options.batch),
-      '--out', join(dir, 'out'),
     ];
-    const cold = await runOnce(cli, args);
-    const warm = options.warm ? await runOnce(cli, args) : undefined;
+    // Each run trains into its own folder: a second run into the first one's would find it finished.
+    const cold = await runOnce(cli, [...args, '--out', join(dir, 'cold')]);
+    const warm = options.warm ? await runOnce(cli, [...args, '--out', join(dir, 'warm')]) : undefined;
     return { backend: options.backend, model: options.model, batch: options.batch, cold, ...(warm ? { warm } : {}) };
   } finally {
     await rm(dir, { recursive: true, force: true });

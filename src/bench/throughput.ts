@@ -1,11 +1,12 @@
-// Training throughput: images per second of the real training step (src/tasks/train.ts createTrainStep:
+// Training throughput: images per second of the real training step (src/tasks/loop.ts createTrainStep:
 // forward, softmax cross-entropy, gradients, weight decay, Nesterov SGD update, loss read back) on random
 // data, after warm-up steps that compile kernels and fill tfjs's caches; the median timed step counts.
 import { tf } from '../engine/tf.js';
 import { initEngine, type EngineInfo } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
 import { getModel } from '../models/registry.js';
-import { createTrainStep } from '../tasks/train.js';
+import { createTrainStep } from '../tasks/loop.js';
+import { classificationLoss } from '../tasks/classification/index.js';
 import { buildSmallCnn } from './small-cnn.js';
 import { median } from './stats.js';
 import type { BuiltModel, ModelBuildOptions } from '../models/types.js';
@@ -75,7 +76,7 @@ export async function measureThroughput(c: ThroughputCase, options: ThroughputOp
     const loss = tf.tidy(() => {
       const xs = tf.tensor4d(x, [c.batch, h, w, ch]);
       const ys = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), NUM_CLASSES), 'float32') as tf.Tensor2D;
-      return step(xs, ys);
+      return step(() => classificationLoss(model, xs, ys));
     });
     const value = (await loss.data())[0]!;
     loss.dispose();

@@ -1,6 +1,6 @@
 import { parse as parseYamlScalar } from 'yaml';
 import { UserError } from '../engine/errors.js';
-import type { ActivationSpec } from '../tasks/spec.js';
+import type { ActivationSpec } from '../contract/spec.js';
 
 /**
  * Parse `name` or `name:key=value,key=value` (values as YAML scalars: numbers, booleans, strings)

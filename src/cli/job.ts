@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runJobInDir } from '../runner/job-process.js';
+import { formatMetric } from '../tasks/catalog.js';
 
 interface JobArgs {
   dir: string;
@@ -24,8 +25,8 @@ export const jobCommand: CommandModule<object, JobArgs> = {
     }
     try {
       const result = await runJobInDir(args.dir);
-      const top1 = result.metrics.top1 === null ? '-' : result.metrics.top1.toFixed(2);
-      process.stdout.write(`${result.jobId}: ${result.status} top1 ${top1}${result.error ? ` (${result.error})` : ''}\n`);
+      const primary = formatMetric(result.primaryMetric, result.metrics[result.primaryMetric]);
+      process.stdout.write(`${result.jobId}: ${result.status} ${primary}${result.error ? ` (${result.error})` : ''}\n`);
     } finally {
       process.off('disconnect', onDisconnect);
       if (process.connected) process.disconnect();

@@ -5,7 +5,7 @@ interface ReportArgs {
   results: string;
   format?: ReportFormat;
   out?: string;
-  metric: string[];
+  metric?: string[];
   paper?: string;
   paperModel?: string;
 }
@@ -21,9 +21,9 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('metric', {
         type: 'string',
         array: true,
-        default: ['top1'],
         coerce: (values: string[]) => values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean),
-        describe: 'metric(s) to tabulate: top1, top5, valLoss, ... (repeat or comma-separate)',
+        describe:
+          "metric(s) to tabulate (repeat or comma-separate): top1, top5, valLoss (classification), miou, pixelAcc (segmentation), map50, map, map75 (detection); default: each task's primary metric",
       })
       .option('paper', { type: 'string', describe: 'compare with a paper table, e.g. table2-cifar10 (default: the one the sweep names)' })
       .option('paper-model', {

@@ -1,54 +1,164 @@
-import { mkdir, writeFile, rename } from 'node:fs/promises';
-import { join } from 'node:path';
+// `ash train`: one run, as a one-job sweep. The flags become a sweep config that the sweep schema validates
+// (a bad value is a schema error naming its flag), expand to one job, and run in --out with the job process's
+// code: the same spec.json, metrics.jsonl, log.jsonl and result.json as a sweep's job folder, so `ash report`
+// compares a folder of `ash train` runs as it does sweeps.
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
-import { runTraining } from '../tasks/train.js';
-import { DEFAULT_RECIPE, type TrainSpec } from '../tasks/spec.js';
-import { parseActivationArg } from './activation-arg.js';
-import { parseBackendChoice } from '../engine/backend.js';
-import { getModel } from '../models/registry.js';
-import { augmentFor, getDataset, getStreamableDataset } from '../data/registry.js';
-import { AUGMENT_KINDS, NO_AUGMENT, type Augment, type AugmentKind } from '../data/augment.js';
+import { DEFAULT_RECIPE } from '../contract/recipe.js';
+import { identityHash, JobSpecSchema, slug } from '../contract/spec.js';
+import { AUGMENT_KINDS } from '../data/augment.js';
+import { getAnyDataset } from '../data/registry.js';
+import { expandJobs, type Job } from '../config/expand.js';
+import { parseSweepInput } from '../config/load.js';
+import type { Plain } from '../config/merge.js';
 import { UserError, unknownName } from '../engine/errors.js';
+import { runJobInDir } from '../runner/job-process.js';
+import { lockSweepDir } from '../runner/lock.js';
+import { readResult, type JobResult } from '../runner/result.js';
+import { SPEC_FILE, readJsonFile, writeJsonAtomic } from '../runner/store.js';
+import { formatEpochLine, formatMetric, taskInfo } from '../tasks/catalog.js';
+import { parseActivationArg } from './activation-arg.js';
 
-interface TrainArgs {
+export interface TrainArgs {
   dataset: string;
   model: string;
   activation: string;
-  epochs: number;
-  'train-limit'?: number;
-  'test-limit'?: number;
+  seed: string;
+  out: string;
+  backend: string;
+  epochs?: string;
+  'batch-size'?: string;
+  lr?: string;
+  'weight-decay'?: string;
+  schedule?: string;
+  'bn-momentum'?: string;
+  'train-limit'?: string;
+  'test-limit'?: string;
   'data-dir'?: string;
   stream: boolean;
-  seed: number;
-  out: string;
-  'batch-size': number;
-  lr: number;
-  'weight-decay': number;
-  schedule: string;
-  backend: string;
-  'bn-momentum': number;
   /** A name, or false from --no-augment. */
   augment: string | boolean;
 }
 
-const AUGMENT_CHOICES = ['auto', 'none', ...AUGMENT_KINDS];
+/** Which flag sets which config field, so that a schema problem names what the user typed. */
+const FLAG_OF: Record<string, string> = {
+  'train.epochs': '--epochs',
+  'train.batchSize': '--batch-size',
+  'train.optimizer.lr': '--lr',
+  'train.optimizer.weightDecay': '--weight-decay',
+  'train.schedule': '--schedule',
+  'train.bnMomentum': '--bn-momentum',
+  'train.augment': '--augment',
+  'data.trainLimit': '--train-limit',
+  'data.testLimit': '--test-limit',
+  'data.dataDir': '--data-dir',
+  'data.stream': '--stream',
+  seeds: '--seed',
+  backend: '--backend',
+  'grid.model': '--model',
+  'grid.dataset': '--dataset',
+  'grid.activation': '--activation',
+  task: '--dataset',
+};
 
-/** --augment NAME (or --no-augment) as the spelled-out augmentation for `dataset`. */
-export function parseAugmentArg(value: string | boolean, dataset: string): Augment {
-  if (value === false || value === 'none') return NO_AUGMENT;
-  if (value === true || value === '' || value === 'auto') return augmentFor(dataset, DEFAULT_RECIPE.augment);
-  if (!(AUGMENT_KINDS as readonly string[]).includes(value)) throw unknownName('augmentation', value, AUGMENT_CHOICES);
-  return augmentFor(dataset, { ...DEFAULT_RECIPE.augment, kind: value as AugmentKind });
+function flagOf(path: string): string {
+  for (const [prefix, flag] of Object.entries(FLAG_OF)) if (path === prefix || path.startsWith(`${prefix}.`)) return flag;
+  return 'ash train';
 }
 
-function positiveInt(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isInteger(v) && v > 0)) throw new UserError(`--${name} must be a positive integer, got ${v}`);
+/** A number as typed, or the text itself, so that `--epochs two` is reported as the string "two", not NaN. */
+function numberOrText(text: string | undefined): number | string | undefined {
+  if (text === undefined) return undefined;
+  const trimmed = text.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : text;
+}
+
+/** Drops undefined fields, so that the schema's defaults fill what was not given. */
+function defined(record: Record<string, unknown>): Plain {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+const AUGMENT_CHOICES = ['auto', 'none', ...AUGMENT_KINDS];
+
+/** --augment NAME (or --no-augment) as the config's augment group (auto: the dataset's default kind). */
+export function augmentSetting(value: string | boolean): Plain {
+  if (value === false || value === 'none') return { kind: 'pad-crop', crop: 0, flip: false };
+  if (value === true || value === '' || value === 'auto') return {};
+  if (!(AUGMENT_KINDS as readonly string[]).includes(value)) throw unknownName('augmentation', value, AUGMENT_CHOICES);
+  return { kind: value };
+}
+
+/** The sweep config that `ash train`'s flags describe. */
+export function trainConfigInput(args: TrainArgs): Plain {
+  const out = resolve(args.out);
+  // The task follows the dataset (a segmentation dataset trains a segmenter); the schema checks the model fits it.
+  let task: string = 'classification';
+  try {
+    task = getAnyDataset(args.dataset).task;
+  } catch {
+    // An unknown dataset is reported by the schema, with the valid names.
+  }
+  return {
+    // The folder above --out names the sweep, so `ash report` over it compares runs trained into its subfolders.
+    name: slug(basename(dirname(out))),
+    backend: args.backend,
+    task,
+    grid: { activation: [parseActivationArg(args.activation)], model: [args.model], dataset: [args.dataset] },
+    seeds: [numberOrText(args.seed)],
+    train: defined({
+      epochs: numberOrText(args.epochs),
+      batchSize: numberOrText(args['batch-size']),
+      optimizer: defined({ lr: numberOrText(args.lr), weightDecay: numberOrText(args['weight-decay']) }),
+      schedule: args.schedule,
+      bnMomentum: numberOrText(args['bn-momentum']),
+      augment: augmentSetting(args.augment),
+    }),
+    data: defined({
+      trainLimit: numberOrText(args['train-limit']),
+      testLimit: numberOrText(args['test-limit']),
+      dataDir: args['data-dir'],
+      stream: args.stream ? true : undefined,
+    }),
+    retries: 0,
+  };
+}
+
+/** The one job `ash train`'s flags describe, validated as a sweep config (a bad value is a ConfigError naming its flag). */
+export function trainJob(args: TrainArgs): Job {
+  const config = parseSweepInput(trainConfigInput(args), 'ash train', flagOf);
+  return expandJobs(config)[0]!;
+}
+
+/** The primary metric and the others, e.g. `top-1 72.60%  top-5 99.50%  val loss 0.7100`. */
+function metricsLine(result: JobResult): string {
+  const keys = taskInfo(result.task).metrics.map((m) => m.key);
+  return keys.map((key) => formatMetric(key, result.metrics[key])).join('  ');
+}
+
+/**
+ * What --out already holds: nothing to do (the same run finished there), a run to redo (failed or unfinished), or
+ * another run's files, which are never overwritten.
+ */
+function previousRun(out: string, identity: string): JobResult | undefined {
+  const previous = readResult(out);
+  const specFile = join(out, SPEC_FILE);
+  let held: string | undefined;
+  if (previous) held = identityHash(previous.spec);
+  else if (existsSync(specFile)) {
+    const parsed = JobSpecSchema.safeParse(readJsonFile(specFile));
+    held = parsed.success ? identityHash(parsed.data) : 'unreadable';
+  }
+  if (held !== undefined && held !== identity) {
+    throw new UserError(`${out} holds another run (${held === 'unreadable' ? `an unreadable ${SPEC_FILE}` : `${SPEC_FILE} of a different spec`}); choose another --out, or delete that folder to replace it`);
+  }
+  return previous && previous.status !== 'failed' ? previous : undefined;
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
-  describe: 'Train one model with one activation and write DIR/result.json',
+  describe: 'Train one model with one activation into DIR (a one-job sweep: spec.json, metrics.jsonl, log.jsonl, result.json)',
   builder: (y) =>
     y
       .option('dataset', { type: 'string', default: 'fashion-mnist', describe: 'dataset name (`ash datasets list`)' })
@@ -58,22 +168,22 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: 'ash',
         describe: "activation name, optionally with options: 'ash', 'ash:k=0.5', 'lrelu:slope=0.1'",
       })
-      .option('epochs', { type: 'number', default: DEFAULT_RECIPE.epochs })
-      .option('train-limit', { type: 'number', describe: 'use only the first N training examples' })
-      .option('test-limit', { type: 'number', describe: 'use only the first N test examples' })
+      .option('epochs', { type: 'string', describe: `training epochs (default ${DEFAULT_RECIPE.epochs})` })
+      .option('train-limit', { type: 'string', describe: 'use only the first N training examples' })
+      .option('test-limit', { type: 'string', describe: 'use only the first N test examples' })
       .option('data-dir', { type: 'string', describe: 'where the dataset files are (default: the usual places)' })
       .option('stream', {
         type: 'boolean',
         default: false,
         describe: 'decode into the on-disk cache once and read it batch by batch, for data too large for memory (imagefolder, tiny-imagenet)',
       })
-      .option('seed', { type: 'number', default: 1, describe: 'fixes initialisation, shuffling and augmentation' })
-      .option('out', { type: 'string', demandOption: true, describe: 'output directory for result.json' })
-      .option('batch-size', { type: 'number', default: DEFAULT_RECIPE.batchSize })
-      .option('lr', { type: 'number', default: DEFAULT_RECIPE.optimizer.lr, describe: 'peak learning rate (SGD, Nesterov momentum 0.9)' })
-      .option('weight-decay', { type: 'number', default: DEFAULT_RECIPE.optimizer.weightDecay })
-      .option('schedule', { type: 'string', choices: ['cosine', 'constant'], default: DEFAULT_RECIPE.schedule })
-      .option('bn-momentum', { type: 'number', default: DEFAULT_RECIPE.bnMomentum, describe: 'batch-norm running-average momentum (Keras terms)' })
+      .option('seed', { type: 'string', default: '1', describe: 'fixes initialisation, shuffling and augmentation' })
+      .option('out', { type: 'string', demandOption: true, describe: 'the run folder (its parent names the "sweep" in reports)' })
+      .option('batch-size', { type: 'string', describe: `examples per step (default ${DEFAULT_RECIPE.batchSize})` })
+      .option('lr', { type: 'string', describe: `peak learning rate (SGD, Nesterov momentum 0.9; default ${DEFAULT_RECIPE.optimizer.lr})` })
+      .option('weight-decay', { type: 'string', describe: `L2 on conv/dense kernels (default ${DEFAULT_RECIPE.optimizer.weightDecay})` })
+      .option('schedule', { type: 'string', describe: `cosine | constant (default ${DEFAULT_RECIPE.schedule})` })
+      .option('bn-momentum', { type: 'string', describe: `batch-norm running-average momentum in Keras terms, in [0, 1) (default ${DEFAULT_RECIPE.bnMomentum})` })
       .option('augment', {
         type: 'string',
         default: 'auto',
@@ -83,68 +193,45 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       })
       .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }) as never,
   handler: async (args) => {
-    positiveInt('epochs', args.epochs);
-    positiveInt('batch-size', args['batch-size']);
-    positiveInt('train-limit', args['train-limit']);
-    positiveInt('test-limit', args['test-limit']);
-    // Resolve names first, so a typo fails before any data is read.
-    getModel(args.model);
-    if (args.stream) getStreamableDataset(args.dataset);
-    else getDataset(args.dataset);
-    const augment = parseAugmentArg(args.augment, args.dataset);
-    const spec: TrainSpec = {
-      activation: parseActivationArg(args.activation),
-      model: args.model,
-      dataset: args.dataset,
-      seed: args.seed,
-      backend: parseBackendChoice(args.backend),
-      train: {
-        ...DEFAULT_RECIPE,
-        epochs: args.epochs,
-        batchSize: args['batch-size'],
-        optimizer: { ...DEFAULT_RECIPE.optimizer, lr: args.lr, weightDecay: args['weight-decay'] },
-        schedule: args.schedule as TrainSpec['train']['schedule'],
-        bnMomentum: args['bn-momentum'],
-        augment,
-      },
-      data: { trainLimit: args['train-limit'], testLimit: args['test-limit'], dataDir: args['data-dir'], ...(args.stream ? { stream: true } : {}) },
-    };
-    await mkdir(args.out, { recursive: true });
-    const startedAt = new Date().toISOString();
-    const bar = process.stderr.isTTY
-      ? new cliProgress.SingleBar(
-          { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps  loss {loss}  eta {eta_formatted}', stream: process.stderr, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-    const result = await runTraining(spec, {
-      onReady: (info) =>
-        process.stderr.write(
-          `ash train: ${spec.model} (${info.params} params, ${info.activationSites} ${spec.activation.name} sites) on ${spec.dataset} ` +
-            `(${info.trainCount} train / ${info.testCount} test), seed ${spec.seed}; ${info.engine}\n`,
-        ),
-      onStep: (p) => {
-        if (!bar) return;
-        if (p.step === 1) bar.start(p.steps, 0, { epoch: p.epoch, epochs: spec.train.epochs, loss: p.loss.toFixed(4) });
-        bar.update(p.step, { loss: p.loss.toFixed(4) });
-      },
-      onEpoch: (r) => {
-        bar?.stop();
-        process.stderr.write(
-          `epoch ${r.epoch}/${spec.train.epochs}: train loss ${r.trainLoss.toFixed(4)}  val loss ${r.valLoss.toFixed(4)}  ` +
-            `top-1 ${r.top1.toFixed(2)}%  top-5 ${r.top5.toFixed(2)}%  (${r.seconds.toFixed(1)} s)\n`,
-        );
-      },
-    });
-    bar?.stop();
-    const record = { ...result, startedAt, finishedAt: new Date().toISOString() };
-    // Write to a temporary name and rename, so a crash never leaves a half-written result.json.
-    const file = join(args.out, 'result.json');
-    await writeFile(`${file}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
-    process.stdout.write(
-      `${result.status}: top-1 ${result.metrics.top1.toFixed(2)}%  top-5 ${result.metrics.top5.toFixed(2)}%  val loss ${result.metrics.valLoss.toFixed(4)}  -> ${file}\n`,
-    );
-    if (result.status === 'diverged') process.stderr.write(`ash train: ${result.error}\n`);
+    const { spec } = trainJob(args);
+    const out = args.out;
+    mkdirSync(out, { recursive: true });
+    const release = lockSweepDir(out);
+    try {
+      const finished = previousRun(out, identityHash(spec));
+      const file = join(out, 'result.json');
+      if (finished) {
+        process.stdout.write(`${finished.status} (already finished in ${out}; delete it or choose another --out to train again): ${metricsLine(finished)}  -> ${file}\n`);
+        return;
+      }
+      writeJsonAtomic(join(out, SPEC_FILE), spec);
+      const bar = process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps  loss {loss}  eta {eta_formatted}', stream: process.stderr, hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      const result = await runJobInDir(out, {
+        onReady: (info) =>
+          process.stderr.write(
+            `ash train: ${spec.model} (${info.params} params, ${info.activationSites} ${spec.activation.name} sites) on ${spec.dataset} ` +
+              `(${info.trainCount} train / ${info.testCount} test), seed ${spec.seed}; ${info.engine}\n`,
+          ),
+        onStep: (p) => {
+          if (!bar) return;
+          if (p.step === 1) bar.start(p.steps, 0, { epoch: p.epoch, epochs: spec.train.epochs, loss: p.loss.toFixed(4) });
+          bar.update(p.step, { loss: p.loss.toFixed(4) });
+        },
+        onEpoch: (record) => {
+          bar?.stop();
+          process.stderr.write(`${formatEpochLine(spec.task, record, spec.train.epochs)}\n`);
+        },
+      });
+      bar?.stop();
+      process.stdout.write(`${result.status}: ${metricsLine(result)}  -> ${file}\n`);
+      if (result.status === 'diverged') process.stderr.write(`ash train: ${result.error}\n`);
+    } finally {
+      release();
+    }
   },
 };

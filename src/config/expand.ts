@@ -1,33 +1,23 @@
 // Grid expansion: a validated sweep config becomes one job per activation x model x dataset x seed,
 // each with a fully spelled-out spec (defaults filled, overrides applied, keys sorted) and an id
 // hashed from that spec.
-import type { TrainSpec } from '../tasks/spec.js';
 import { augmentFor } from '../data/registry.js';
-import { canonicalize, contentHash, slug } from './job-id.js';
+import { DataLimitsSchema, TrainRecipeSchema } from '../contract/recipe.js';
+import { canonicalize, jobIdOf, JobSpecSchema, type JobSpec } from '../contract/spec.js';
 import { deepMerge } from './merge.js';
-import { DataLimitsSchema, TrainRecipeSchema, type SweepConfig } from './schema.js';
+import type { SweepConfig } from './schema.js';
 
-/** A training spec plus where it belongs: the unit the runner schedules and the results store keeps. */
-export interface JobSpec extends TrainSpec {
-  sweep: string;
-  /** Row label in reports (the activation's label, or its name). */
-  label: string;
-}
+export type { JobSpec };
 
+/** A job spec plus its id: the unit the runner schedules and the results store keeps. */
 export interface Job {
-  /** `<label>-<model>-<dataset>-s<seed>-<hash>`; the hash covers the whole spec except `sweep`. */
+  /** `<label>-<model>-<dataset>-s<seed>-<hash>`: the hash covers what decides the results (contract/spec.ts jobIdentity). */
   id: string;
   spec: JobSpec;
 }
 
-/** The id of a spec. `sweep` is left out: the sweep already names the directory the job lives in. */
-export function jobIdOf(spec: JobSpec): string {
-  const { sweep: _sweep, ...identity } = spec;
-  return [slug(spec.label), slug(spec.model), slug(spec.dataset), `s${spec.seed}`, contentHash(identity)].join('-');
-}
-
 /** The recipe and data limits of one model x dataset cell: sweep values, then the dataset's override, then the model's. */
-function cellSettings(config: SweepConfig, model: string, dataset: string): Pick<TrainSpec, 'train' | 'data'> {
+function cellSettings(config: SweepConfig, model: string, dataset: string): Pick<JobSpec, 'train' | 'data'> {
   const layers = [config.overrides?.dataset?.[dataset], config.overrides?.model?.[model]];
   let train: unknown = config.train;
   let data: unknown = config.data;
@@ -55,6 +45,7 @@ export function expandJobs(config: SweepConfig): Job[] {
           const written: JobSpec = {
             sweep: config.name,
             label: entry.label ?? entry.name,
+            task: config.task,
             activation: { ...entry.options, name: entry.name },
             model,
             dataset,
@@ -63,7 +54,8 @@ export function expandJobs(config: SweepConfig): Job[] {
             train,
             data,
           };
-          const spec = canonicalize(written) as JobSpec;
+          // Parsed as spec.json will be read back, so that what runs, what is hashed and what is stored agree.
+          const spec = canonicalize(JobSpecSchema.parse(written)) as JobSpec;
           jobs.push({ id: jobIdOf(spec), spec });
         }
       }

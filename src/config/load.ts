@@ -169,6 +169,23 @@ export function loadSweepConfig(file: string, options: LoadOptions = {}): Loaded
   throw new ConfigError(file, sortProblems(problems, layers));
 }
 
+/**
+ * Validate a config built in memory (`ash train`'s one-job sweep) with the same schema and messages as a file;
+ * `where(path)` names what set each field (a command-line flag). Throws ConfigError listing every problem.
+ */
+export function parseSweepInput(input: Plain, shownAs: string, where: (path: string) => string): SweepConfig {
+  const parsed = SweepConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems: ConfigProblem[] = [];
+  for (const issue of parsed.error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    for (const path of keys) {
+      problems.push({ where: where(dottedPath(path)), path: dottedPath(path), message: issueMessage(issue, valueAt(input, path)) });
+    }
+  }
+  throw new ConfigError(shownAs, problems);
+}
+
 /** Files in chain order (base first), then by line and column; --set problems last. */
 function sortProblems(problems: ConfigProblem[], layers: Layer[]): ConfigProblem[] {
   const order = layers.map((l) => l.source.file);

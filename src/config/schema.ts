@@ -3,12 +3,14 @@
 // error rather than a silently ignored key. Names of activations, models and datasets are checked
 // against their registries at parse time, so a registry that grows needs no change here.
 import * as z from 'zod';
-import { BACKEND_CHOICES } from '../engine/backend.js';
-import { DEFAULT_RECIPE } from '../tasks/spec.js';
+import { BACKEND_CHOICES, canonicalJson } from '../contract/spec.js';
+import { DataLimitsSchema, PartialTrainRecipeSchema, TrainRecipeSchema } from '../contract/recipe.js';
+import { TaskNameSchema, type TaskName } from '../contract/task-name.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
-import { isModelName, modelNames } from '../models/registry.js';
-import { datasetNames, streamableDatasetNames } from '../data/registry.js';
-import { AUGMENT_KINDS } from '../data/augment.js';
+import { getModel, isModelName, modelNames } from '../models/registry.js';
+import { getAnyDataset, listDatasets, streamableDatasetNames } from '../data/registry.js';
+
+export { TrainRecipeSchema, PartialTrainRecipeSchema, DataLimitsSchema };
 
 /** `expected one of: a, b, c` with the names sorted. */
 export function oneOf(names: readonly string[]): string {
@@ -23,76 +25,7 @@ function registeredName(kind: string, names: () => string[], accepts: (name: str
 }
 
 const modelName = registeredName('model', modelNames, isModelName);
-const datasetName = registeredName('dataset', datasetNames);
-
-const positiveInt = z.int().min(1);
-const fraction = z.number().min(0).lt(1);
-
-/** `[min, max]` of numbers each passing `bound`, with min <= max. */
-function range(bound: z.ZodNumber, what: string) {
-  return z.tuple([bound, bound], { error: `expected [min, max] ${what}` }).superRefine(([lo, hi], ctx) => {
-    if (lo > hi) ctx.addIssue({ code: 'custom', message: `[${lo}, ${hi}] has min above max (expected [min, max] ${what})` });
-  });
-}
-
-/**
- * The augmentation group. `kind` has no default: left out, each dataset's own default applies when the
- * sweep is expanded (random-resized-crop for imagefolder and tiny-imagenet, pad-crop for the rest).
- * `crop` is pad-crop's, `scale` and `ratio` random-resized-crop's (torchvision's defaults when absent);
- * each kind ignores the other's fields, so a base config can set both and a per-dataset override pick the
- * kind, and a job's spec keeps only the fields its kind uses.
- */
-function augmentSchema<M extends 'full' | 'partial'>(
-  _mode: M,
-  field: <T extends z.ZodType>(schema: T, fallback: z.input<T>) => M extends 'full' ? z.ZodDefault<T> : z.ZodOptional<T>,
-) {
-  const d = DEFAULT_RECIPE.augment;
-  return z.strictObject({
-    kind: z.enum(AUGMENT_KINDS).optional(),
-    crop: field(z.int().min(0), d.crop),
-    flip: field(z.boolean(), d.flip),
-    scale: range(z.number().gt(0).max(1), 'fractions of the image area, 0 < min <= max <= 1').optional(),
-    ratio: range(z.number().positive(), 'aspect ratios width/height, 0 < min <= max').optional(),
-  });
-}
-
-// The recipe fields exist twice: filled with defaults (top-level `train`) and all-optional (inside
-// `overrides`, where a missing field means "keep the sweep's value"). One builder keeps them in step.
-function recipeShape<M extends 'full' | 'partial'>(mode: M) {
-  const d = DEFAULT_RECIPE;
-  const field = <T extends z.ZodType>(schema: T, fallback: z.input<T>) =>
-    (mode === 'full' ? schema.default(fallback as never) : schema.optional()) as M extends 'full' ? z.ZodDefault<T> : z.ZodOptional<T>;
-  const group = <T extends z.ZodType>(schema: T) =>
-    (mode === 'full' ? schema.prefault({} as never) : schema.optional()) as M extends 'full' ? z.ZodPrefault<T> : z.ZodOptional<T>;
-  return {
-    epochs: field(positiveInt, d.epochs),
-    batchSize: field(positiveInt, d.batchSize),
-    optimizer: group(
-      z.strictObject({
-        name: field(z.literal('sgd'), d.optimizer.name),
-        lr: field(z.number().positive(), d.optimizer.lr),
-        momentum: field(fraction, d.optimizer.momentum),
-        nesterov: field(z.boolean(), d.optimizer.nesterov),
-        weightDecay: field(z.number().min(0), d.optimizer.weightDecay),
-      }),
-    ),
-    schedule: field(z.enum(['cosine', 'constant']), d.schedule),
-    bnMomentum: field(fraction, d.bnMomentum),
-    augment: group(augmentSchema(mode, field)),
-  };
-}
-
-export const TrainRecipeSchema = z.strictObject(recipeShape('full'));
-export const PartialTrainRecipeSchema = z.strictObject(recipeShape('partial'));
-
-export const DataLimitsSchema = z.strictObject({
-  trainLimit: positiveInt.optional(),
-  testLimit: positiveInt.optional(),
-  /** Relative paths are relative to the directory the sweep is started from. */
-  dataDir: z.string().min(1).optional(),
-  /** Stream imagefolder / tiny-imagenet from the on-disk cache batch by batch (bounded memory). */
-  stream: z.boolean().optional(),
-});
+const datasetName = registeredName('dataset', () => listDatasets().map((d) => d.name));
 
 /** Per-model or per-dataset changes to the recipe and data limits. */
 export const OverrideSchema = z.strictObject({
@@ -196,6 +129,8 @@ export const SweepConfigSchema = z.strictObject({
   /** Path of a base config this one extends (deep-merged; lists are replaced). Resolved by the loader. */
   extends: z.string().min(1).optional(),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
+  /** What the sweep trains: its datasets must be of this task, its models must carry this task's head. */
+  task: TaskNameSchema.default('classification'),
   grid: GridSchema,
   seeds: uniqueList(z.int().min(0), 'seed', 'seeds'),
   train: TrainRecipeSchema.prefault({}),
@@ -217,6 +152,21 @@ export const SweepConfigSchema = z.strictObject({
     .regex(/^table[1-7]-[a-z0-9-]+$/, 'expected a paper table id like table2-cifar10')
     .optional(),
 }).superRefine((config, ctx) => {
+  checkTaskFits(config.task, config.grid, ctx);
+  // A label only names a row: two entries that differ in nothing else would be one job.
+  const seen = new Map<string, number>();
+  config.grid.activation.forEach((entry, index) => {
+    const key = canonicalJson({ ...entry.options, name: entry.name });
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, index);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['grid', 'activation', index],
+        message: `the same activation and options as grid.activation.${first} (expected each activation once: a label only names a row, so both would be one job)`,
+      });
+    }
+  });
   // Streaming needs a cache-backed reader; say so at validation time rather than when each job starts.
   const streamable = streamableDatasetNames();
   for (const dataset of config.grid.dataset) {
@@ -230,6 +180,32 @@ export const SweepConfigSchema = z.strictObject({
     });
   }
 });
+
+/** Every dataset and model of the grid must belong to the sweep's task (a classifier cannot be scored by mIoU). */
+function checkTaskFits(task: TaskName, grid: { model: string[]; dataset: string[] }, ctx: z.RefinementCtx): void {
+  const datasets = new Set(listDatasets().map((d) => d.name));
+  grid.dataset.forEach((name, index) => {
+    if (!datasets.has(name)) return; // reported by the name check
+    const datasetTask = getAnyDataset(name).task;
+    if (datasetTask === task) return;
+    const valid = listDatasets().filter((d) => d.task === task).map((d) => d.name);
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grid', 'dataset', index],
+      message: `dataset '${name}' is a ${datasetTask} dataset, and this sweep's task is ${task} (${valid.length > 0 ? oneOf(valid) : 'no dataset has that task yet'}; or set task: ${datasetTask})`,
+    });
+  });
+  grid.model.forEach((name, index) => {
+    if (!isModelName(name)) return; // reported by the name check
+    const modelTask = getModel(name).task ?? 'classification';
+    if (modelTask === task) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grid', 'model', index],
+      message: `model '${name}' is a ${modelTask} model, and this sweep's task is ${task} (see \`ash models list\`; or set task: ${modelTask})`,
+    });
+  });
+}
 
 export type SweepConfig = z.output<typeof SweepConfigSchema>;
 export type SweepConfigInput = z.input<typeof SweepConfigSchema>;

@@ -3,8 +3,9 @@
 //   pad-crop             the CIFAR recipe: shift by up to `crop` pixels into a zero border, flip
 //   random-resized-crop  torchvision's RandomResizedCrop (area `scale`, aspect `ratio`) + flip, the ImageNet recipe
 
-export const AUGMENT_KINDS = ['pad-crop', 'random-resized-crop'] as const;
-export type AugmentKind = (typeof AUGMENT_KINDS)[number];
+import { AUGMENT_KINDS, type AugmentKind } from '../contract/recipe.js';
+
+export { AUGMENT_KINDS, type AugmentKind };
 
 /** torchvision's RandomResizedCrop defaults: 8%..100% of the area, aspect ratio 3/4..4/3. */
 export const RRC_SCALE: [number, number] = [0.08, 1];

@@ -13,8 +13,9 @@ import { loadWasmFused } from './kernels/wasm_fused.js';
 import { loadNativeKernels } from './native.js';
 import { asWasmBackend } from './kernels/wasm_backend.js';
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import { BACKEND_CHOICES, type BackendChoice } from '../contract/spec.js';
+
+export { BACKEND_CHOICES, type BackendChoice };
 
 /** What `initEngine` chose and how it runs. */
 export interface EngineInfo {

@@ -9,8 +9,7 @@
 // Running statistics follow PyTorch: unbiased variance, and the momentum is given in Keras terms
 // (running = momentum * running + (1 - momentum) * batch; 0.9 here = PyTorch's 0.1).
 import { tf, tfl } from '../engine/tf.js';
-import { FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD } from '../engine/kernels/native_activations.js';
-import { fusedKernelAvailable } from '../activations/fused.js';
+import { FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD, fusedKernelAvailable } from '../engine/kernels/native_activations.js';
 
 type Tensor = tf.Tensor;
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;

@@ -1,5 +1,5 @@
 // What a model is, without running it: parameter counts, activation sites, shapes.
-import type { ActivationSpec } from '../tasks/spec.js';
+import type { ActivationSpec } from '../contract/spec.js';
 import { getModel } from './registry.js';
 import type { KeptActivation } from './types.js';
 

@@ -1,5 +1,5 @@
 import type { tfl } from '../engine/tf.js';
-import type { ActivationSpec } from '../tasks/spec.js';
+import type { ActivationSpec } from '../contract/spec.js';
 import type { TaskName } from '../contract/task-name.js';
 
 export interface ModelBuildOptions {

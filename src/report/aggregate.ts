@@ -1,7 +1,7 @@
 // Groups runs into table cells: one row per (sweep, label, model, dataset, metric), over seeds.
 import { summarize, type Summary } from '../stats/summary.js';
 import type { LoadedResult } from './load.js';
-import { metricInfo } from './metrics.js';
+import { metricInfo } from '../tasks/catalog.js';
 import { activationLabel } from './names.js';
 
 export interface AggregateRow {
@@ -51,7 +51,7 @@ export function rowLabel(result: LoadedResult['result']): string {
 
 function metricValue(run: LoadedResult, metric: string): number | null | undefined {
   const metrics = run.result.metrics;
-  if (!metrics || !(metric in metrics)) return undefined;
+  if (!(metric in metrics)) return undefined;
   return metrics[metric] ?? null;
 }
 
@@ -131,6 +131,6 @@ export function toJsonRow(row: AggregateRow): JsonRow {
 /** Metric keys recorded by at least one run, for the error message of a mistyped --metric. */
 export function recordedMetrics(runs: readonly LoadedResult[]): string[] {
   const keys = new Set<string>();
-  for (const run of runs) for (const key of Object.keys(run.result.metrics ?? {})) keys.add(key);
+  for (const run of runs) for (const key of Object.keys(run.result.metrics)) keys.add(key);
   return [...keys].sort();
 }

@@ -7,7 +7,7 @@ import { loadPaperTable, PAPER_DATA_DIR, type PaperTable } from './paper.js';
 import { buildTables, validatePaperModelOption, type ReportTable } from './table.js';
 
 export interface ReportOptions {
-  /** Metric keys to tabulate; default ['top1']. */
+  /** Metric keys to tabulate; default: the primary metric of each task in the results (top1, miou, map50). */
   metrics?: readonly string[];
   /** Paper table to compare with ('table2-cifar10'); default: the one the sweep's specs name, if any. */
   paper?: string;
@@ -61,8 +61,14 @@ function sweepPaperTable(
   }
 }
 
+/** The primary metric of every task among the results, in the order first seen (top1 when there are none). */
+function primaryMetrics(results: readonly LoadedResult[]): string[] {
+  const found = [...new Set(results.map((r) => r.result.primaryMetric))];
+  return found.length > 0 ? found : ['top1'];
+}
+
 export function buildReport(loaded: LoadedResults, options: ReportOptions = {}): Report {
-  const metrics = [...(options.metrics && options.metrics.length > 0 ? options.metrics : ['top1'])];
+  const metrics = [...(options.metrics && options.metrics.length > 0 ? options.metrics : primaryMetrics(loaded.results))];
   const notes: string[] = [];
   const recorded = recordedMetrics(loaded.results);
   if (loaded.results.length > 0) {

@@ -89,7 +89,7 @@ export async function writeReport(report: Report, outDir: string, formats: reado
 }
 
 export interface SweepSummaryOptions extends Omit<ReportOptions, 'metrics'> {
-  /** Metric to tabulate; default 'top1'. */
+  /** Metric to tabulate; default: the results' primary metric. */
   metric?: string;
 }
 
@@ -102,7 +102,7 @@ export function renderSweepSummary(sweepDir: string, options: SweepSummaryOption
   const loaded = loadResults(sweepDir);
   if (loaded.results.length === 0) return `No results to summarize in ${sweepDir}:\n${formatProblems(loaded.problems)}\n`;
   const { metric, ...rest } = options;
-  const report = buildReport(loaded, { ...rest, metrics: [metric ?? 'top1'] });
+  const report = buildReport(loaded, { ...rest, ...(metric ? { metrics: [metric] } : {}) });
   const problems = renderProblems(report).join('\n');
   const parts = [...(problems ? [problems] : []), ...report.sweeps.map(renderMarkdownSweep)];
   return `${parts.join('\n\n')}\n`;

@@ -2,14 +2,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
-import { RESULT_SCHEMA_VERSION, resultFileSchema, type ResultFile } from './result-schema.js';
+import { parseResult, type JobResult } from '../contract/result.js';
 
 export interface LoadedResult {
   /** Path of the result.json it came from. */
   file: string;
   /** spec.sweep, or the name of the folder above the job folder when the spec has none. */
   sweep: string;
-  result: ResultFile;
+  result: JobResult;
 }
 
 export interface LoadProblem {
@@ -48,20 +48,6 @@ function findResultFiles(dir: string, depth: number): string[] {
   return found;
 }
 
-function describeSchemaProblem(file: string, raw: unknown): string {
-  const version = typeof raw === 'object' && raw !== null ? (raw as { schema?: unknown }).schema : undefined;
-  if (version !== RESULT_SCHEMA_VERSION) {
-    const got = version === undefined ? 'no "schema" field' : `schema ${JSON.stringify(version)}`;
-    return `${got}; this version of ash-bench reads result.json schema ${RESULT_SCHEMA_VERSION} (re-run the job or use the matching ash-bench version)`;
-  }
-  const parsed = resultFileSchema.safeParse(raw);
-  if (parsed.success) return '';
-  return parsed.error.issues
-    .slice(0, 5)
-    .map((issue) => `field '${issue.path.join('.') || '(root)'}': ${issue.message}`)
-    .join('; ');
-}
-
 /** Reads one result.json; returns a problem (never throws) when it cannot be used. */
 export function readResultFile(file: string, fallbackSweep: string): LoadedResult | LoadProblem {
   let text: string;
@@ -76,9 +62,9 @@ export function readResultFile(file: string, fallbackSweep: string): LoadedResul
   } catch (err) {
     return { file, message: `not valid JSON (${(err as Error).message}); the job may have been killed while writing it` };
   }
-  const parsed = resultFileSchema.safeParse(raw);
-  if (!parsed.success) return { file, message: describeSchemaProblem(file, raw) };
-  return { file, sweep: parsed.data.spec.sweep ?? fallbackSweep, result: parsed.data };
+  const parsed = parseResult(raw);
+  if (!parsed.ok) return { file, message: parsed.message };
+  return { file, sweep: parsed.result.spec.sweep ?? fallbackSweep, result: parsed.result };
 }
 
 /** Reads <sweepDir>/sweep.json if there is one; a broken one is a problem, not a reason to stop. */

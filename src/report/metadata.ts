@@ -71,7 +71,7 @@ export function runMetadata(runs: readonly LoadedResult[]): RunMetadata {
     Object.fromEntries(Object.keys(record).sort().map((k) => [k, [...record[k]!].sort()]));
   return {
     runs: counts,
-    backends: distinct(runs.map((r) => r.result.env?.backend ?? r.result.spec.backend)),
+    backends: distinct(runs.map((r) => (typeof r.result.env.backend === 'string' ? r.result.env.backend : r.result.spec.backend))),
     versions: sorted(versions),
     recipes: [...recipes].map(([recipe, n]) => ({ recipe, runs: n })),
     commits: distinct(runs.map((r) => commitOf((r.result.env ?? {}) as Record<string, unknown>))),

@@ -4,7 +4,7 @@ import { UserError, unknownName } from '../engine/errors.js';
 import { kendallTauB } from '../stats/kendall.js';
 import { welchTTest, type WelchResult } from '../stats/welch.js';
 import type { AggregateRow } from './aggregate.js';
-import { metricInfo, type MetricInfo } from './metrics.js';
+import { metricInfo, type MetricInfo } from '../tasks/catalog.js';
 import { datasetDisplayName, modelDisplayName, paperActivationLabel, paperModelKey, paperOrder, PAPER_ACTIVATION_ORDER, PAPER_MODEL_ORDER } from './names.js';
 import { paperEntry, paperModels, type PaperTable } from './paper.js';
 

@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { canonicalJson } from '../config/job-id.js';
-import type { EpochRecord } from '../tasks/spec.js';
+import { identityHash } from '../contract/spec.js';
+import { EpochRecordSchema, upgradeEpochRecord, type EpochRecord } from '../contract/result.js';
+import { taskInfo } from '../tasks/catalog.js';
 import { isJobMessage, type JobMessage } from './messages.js';
 import type { PlannedJob } from './plan.js';
 import { readResult, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
@@ -75,7 +76,7 @@ interface AttemptOutcome {
 function finished(job: PlannedJob): JobResult | undefined {
   const result = readResult(job.dir);
   if (!result || result.status === 'failed') return undefined;
-  return canonicalJson(result.spec) === canonicalJson(job.spec) ? result : undefined;
+  return identityHash(result.spec) === identityHash(job.spec) ? result : undefined;
 }
 
 async function runAttempt(job: PlannedJob, slot: number, attempt: number, options: ExecutorOptions, command: JobCommand): Promise<AttemptOutcome> {
@@ -119,16 +120,26 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   return { error: `job process ${how}${tail ? `\n${tail}` : ''}` };
 }
 
+/** The epochs the last attempt got through before it failed (lines a killed writer cut short are skipped). */
+function epochsSoFar(job: PlannedJob): EpochRecord[] {
+  return readJsonLines(join(job.dir, METRICS_FILE)).flatMap((line) => {
+    const parsed = EpochRecordSchema.safeParse(upgradeEpochRecord(line));
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
 function failedResult(job: PlannedJob, error: string, attempts: number, startedAt: Date): JobResult {
   const finishedAt = new Date();
+  const info = taskInfo(job.spec.task);
   return {
     schema: RESULT_SCHEMA_VERSION,
     jobId: job.id,
+    task: info.name,
+    primaryMetric: info.primaryMetric,
     status: 'failed',
     spec: job.spec,
-    metrics: { top1: null, top5: null, valLoss: null },
-    // What the last attempt got through before it failed.
-    history: readJsonLines(join(job.dir, METRICS_FILE)) as EpochRecord[],
+    metrics: Object.fromEntries(info.metrics.map((m) => [m.key, null])),
+    history: epochsSoFar(job),
     env: { pid: process.pid },
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),

@@ -5,27 +5,16 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
-import * as z from 'zod';
-import { runTraining } from '../tasks/train.js';
-import { jobIdOf, type JobSpec } from '../config/expand.js';
+import { runTraining } from '../tasks/registry.js';
+import { taskInfo } from '../tasks/catalog.js';
+import type { TrainHooks } from '../tasks/task.js';
+import { jobIdOf, JobSpecSchema, type JobSpec } from '../contract/spec.js';
 import { UserError } from '../engine/errors.js';
 import type { JobMessage } from './messages.js';
-import { finiteOrNull, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
+import { finiteMetrics, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
 import { appendJsonLine, LOG_FILE, METRICS_FILE, readJsonFile, removeStaleTempFiles, SPEC_FILE } from './store.js';
 
-/** spec.json as the sweep writes it; checked loosely here, since the training code checks its own parts. */
-const JobSpecFileSchema = z.looseObject({
-  sweep: z.string(),
-  label: z.string(),
-  activation: z.looseObject({ name: z.string() }),
-  model: z.string(),
-  dataset: z.string(),
-  seed: z.int(),
-  backend: z.string(),
-  train: z.looseObject({ epochs: z.int() }),
-  data: z.looseObject({}),
-});
-
+/** spec.json, checked against the contract (older files gain schema 2's defaults, e.g. task: classification). */
 export function readJobSpec(dir: string): JobSpec {
   const path = join(dir, SPEC_FILE);
   let raw: unknown;
@@ -34,12 +23,12 @@ export function readJobSpec(dir: string): JobSpec {
   } catch (err) {
     throw new UserError(`${path}: cannot read the job spec: ${(err as Error).message}`);
   }
-  const parsed = JobSpecFileSchema.safeParse(raw);
+  const parsed = JobSpecSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
     throw new UserError(`${path}: ${first.path.join('.') || '(top level)'}: ${first.message}`);
   }
-  return parsed.data as unknown as JobSpec;
+  return parsed.data;
 }
 
 function send(message: JobMessage): void {
@@ -58,7 +47,11 @@ function stepThrottle(intervalMs: number): (message: JobMessage) => void {
   };
 }
 
-export async function runJobInDir(dir: string): Promise<JobResult> {
+/**
+ * Run the job whose spec.json is in `dir`, streaming epochs to metrics.jsonl and log.jsonl, and write result.json.
+ * `hooks` see the same events as the sweep's progress messages (what `ash train` draws its progress from).
+ */
+export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<JobResult> {
   const spec = readJobSpec(dir);
   const jobId = jobIdOf(spec);
   removeStaleTempFiles(dir);
@@ -73,26 +66,30 @@ export async function runJobInDir(dir: string): Promise<JobResult> {
       onReady: (info) => {
         log.info(info, 'data and model ready');
         send({ type: 'ready', ...info, epochs: spec.train.epochs });
+        hooks.onReady?.(info);
       },
-      onStep: (p) => sendStep({ type: 'step', ...p }),
+      onStep: (p) => {
+        sendStep({ type: 'step', ...p });
+        hooks.onStep?.(p);
+      },
       onEpoch: (record) => {
         appendJsonLine(join(dir, METRICS_FILE), record);
         log.info(record, 'epoch');
         send({ type: 'epoch', record });
+        hooks.onEpoch?.(record);
       },
     });
     const finishedAt = new Date();
+    const info = taskInfo(spec.task);
     const result: JobResult = {
       schema: RESULT_SCHEMA_VERSION,
       jobId,
+      task: info.name,
+      primaryMetric: info.primaryMetric,
       status: trained.status,
       spec,
-      metrics: {
-        ...trained.metrics,
-        top1: finiteOrNull(trained.metrics.top1),
-        top5: finiteOrNull(trained.metrics.top5),
-        valLoss: finiteOrNull(trained.metrics.valLoss),
-      },
+      metrics: finiteMetrics(trained.metrics),
+      ...(trained.perClass ? { perClass: trained.perClass } : {}),
       history: trained.history,
       env: { ...trained.env, host: hostname(), pid: process.pid, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES },
       startedAt: startedAt.toISOString(),

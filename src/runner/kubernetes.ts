@@ -3,7 +3,7 @@
 // applied here; `kubectl apply -f OUT.yaml` is the user's step, so ash needs no cluster credentials.
 import { parseAllDocuments, stringify } from 'yaml';
 import { UserError } from '../engine/errors.js';
-import { slug } from '../config/job-id.js';
+import { slug } from '../contract/spec.js';
 import type { LaunchPlan } from './launch.js';
 import { fillTemplateFile } from './template.js';
 

@@ -1,6 +1,6 @@
 // What a job process tells the sweep over the IPC channel while it runs. Results never travel this
 // way (they are files); these messages only feed the progress view, so losing one is harmless.
-import type { EpochRecord } from '../tasks/spec.js';
+import type { EpochRecord } from '../contract/result.js';
 
 export type JobMessage =
   | { type: 'ready'; trainCount: number; testCount: number; params: number; epochs: number }

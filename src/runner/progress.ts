@@ -4,6 +4,14 @@ import cliProgress from 'cli-progress';
 import pino from 'pino';
 import type { RunnerEvent } from './executor.js';
 import type { Plan, PlannedJob } from './plan.js';
+import type { JobResult } from './result.js';
+import { formatMetric, taskInfo } from '../tasks/catalog.js';
+
+/** A finished job's primary metric as progress shows it, e.g. `top-1 72.60%` (nothing when it has none). */
+function primaryText(result: JobResult): string {
+  const value = result.metrics[result.primaryMetric];
+  return value === null || value === undefined ? '' : `  ${formatMetric(result.primaryMetric, value)}`;
+}
 
 interface Running {
   job: PlannedJob;
@@ -133,8 +141,7 @@ export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStre
         multibar.log(`${id}: attempt ${event.attempt} failed${event.willRetry ? ', retrying' : ''}: ${event.error.split('\n')[0]}\n`);
       }
       if (event.type === 'end') {
-        const { status, metrics } = event.result;
-        multibar.log(`${id}: ${status}${metrics.top1 === null ? '' : `  top1 ${metrics.top1.toFixed(2)}%`}\n`);
+        multibar.log(`${id}: ${event.result.status}${primaryText(event.result)}\n`);
         // Removing redraws, which also prints the log line above the bars.
         const bar = bars.get(id);
         if (bar) multibar.remove(bar);
@@ -163,12 +170,13 @@ export function jsonView(plan: Plan, slots: number, destination: pino.Destinatio
       const jobId = event.job.id;
       if (event.type === 'start') log.info({ jobId, attempt: event.attempt, slot: event.slot, gpu: event.gpu }, 'job started');
       else if (event.type === 'message' && event.message.type === 'epoch') {
-        const { epoch, top1, valLoss, trainLoss, seconds } = event.message.record;
-        log.info({ jobId, epoch, epochs: event.job.spec.train.epochs, trainLoss, valLoss, top1, seconds, ...counts() }, 'epoch');
+        const { epoch, trainLoss, metrics, seconds } = event.message.record;
+        const primary = taskInfo(event.job.spec.task).primaryMetric;
+        log.info({ jobId, epoch, epochs: event.job.spec.train.epochs, trainLoss, valLoss: metrics.valLoss, [primary]: metrics[primary], seconds, ...counts() }, 'epoch');
       } else if (event.type === 'attempt-failed') log.warn({ jobId, attempt: event.attempt, willRetry: event.willRetry, error: event.error }, 'job attempt failed');
       else if (event.type === 'end') {
-        const { status, metrics, error } = event.result;
-        log.info({ jobId, status, top1: metrics.top1, error, ...counts() }, 'job ended');
+        const { status, metrics, error, primaryMetric } = event.result;
+        log.info({ jobId, status, [primaryMetric]: metrics[primaryMetric], error, ...counts() }, 'job ended');
       }
     },
     stop() {

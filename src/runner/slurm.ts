@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../engine/errors.js';
-import { slug } from '../config/job-id.js';
+import { slug } from '../contract/spec.js';
 import type { LaunchPlan } from './launch.js';
 import { ensureDir, SWEEP_FILE, writeJsonAtomic } from './store.js';
 import { fillTemplateFile } from './template.js';

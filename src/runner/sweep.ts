@@ -14,7 +14,8 @@ import { formatShard, selectShard, type Shard } from './shard.js';
 import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
 import type { JobResult } from './result.js';
 import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
-import { formatSummary, summarize, type SummaryRow } from './summary.js';
+import { formatMissing, summarize, type SummaryRow } from './summary.js';
+import { taskInfo } from '../tasks/catalog.js';
 import { renderSweepSummary } from '../report/index.js';
 
 export interface SweepOptions {
@@ -77,7 +78,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   const allJobs = expandJobs(config);
   const jobs = options.shard ? selectShard(allJobs, options.shard) : allJobs;
   const sweepDir = join(options.out, config.name);
-  const plan = planJobs(jobs, sweepDir);
+  const plan = planJobs(jobs, sweepDir, { adopt: !options.dryRun });
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw new UserError(`--jobs ${options.jobs}: expected a whole number >= 1`);
   }
@@ -132,7 +133,8 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
       env: { ...nativeThreadsPerJob(slots), ...options.env },
       onEvent: (event) => shown.onEvent(event),
     });
-    for (const result of ran) results.set(result.jobId, result);
+    // Keyed by the planned job (its folder), which a result found under an older name keeps.
+    ran.forEach((result, i) => results.set(plan.toRun[i]!.id, result));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -144,12 +146,12 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   const all = [...results.values()];
   const count = (status: string) => all.filter((r) => r.status === status).length;
   write(out, '');
-  write(out, formatSummary(rows));
-  write(out, '');
   if (all.some((r) => r.status === 'ok')) {
-    // Mean and 95% CI over seeds, in the paper's layout (`ash report` makes the full report).
-    write(out, renderSweepSummary(sweepDir, { metric: 'top1' }));
+    // Mean and 95% CI over seeds of the task's primary metric, in the paper's layout (`ash report` makes the full report).
+    write(out, renderSweepSummary(sweepDir, { metric: taskInfo(config.task).primaryMetric }));
   }
+  const missing = formatMissing(rows);
+  if (missing) write(out, missing);
   write(
     out,
     `sweep ${config.name}${options.shard ? ` shard ${formatShard(options.shard)}` : ''}: ${all.length} results: ${count('ok')} ok, ${count('diverged')} diverged, ${count('failed')} failed` +

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { createActivation } from '../../src/activations/registry.js';
-import type { ActivationSpec } from '../../src/tasks/spec.js';
+import type { ActivationSpec } from '../../src/contract/spec.js';
 import { asFloat32, assertClose, dot64, normals, sigmoid64, tensorOf, tidyValues, valuesOf } from './reference.js';
 
 before(async () => {

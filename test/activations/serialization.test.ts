@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { tf, tfl } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/backend.js';
 import { activationNames, createActivation } from '../../src/activations/registry.js';
-import type { ActivationSpec } from '../../src/tasks/spec.js';
+import type { ActivationSpec } from '../../src/contract/spec.js';
 import { normals, tensorOf } from './reference.js';
 
 before(async () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeMnistFixture } from '../helpers/idx-fixtures.js';
@@ -38,8 +38,14 @@ test('ash train is deterministic on WASM: the same command twice gives identical
   assert.equal(history[1]!.ash!.length, 19);
   const z0 = -0.5244005127080407; // Phi^-1(1 - 0.3)
   assert.ok(history[1]!.ash!.some((s) => Math.abs(s.z - z0) > 1e-6));
-  const spec = a.spec as { activation: unknown; seed: number; backend: string };
-  assert.deepEqual(spec.activation, { name: 'ash', k: 0.3 });
+  // A one-job sweep: the activation's options with the registry's defaults filled, as a sweep's spec has them.
+  const spec = a.spec as { activation: Record<string, unknown>; seed: number; backend: string; task: string };
+  assert.equal(spec.activation.name, 'ash');
+  assert.equal(spec.activation.k, 0.3);
+  assert.equal(spec.activation.alpha, 1);
+  assert.equal(spec.task, 'classification');
+  assert.equal(a.schema, 2);
+  assert.equal(a.primaryMetric, 'top1');
   assert.equal((a.env as { backend: string }).backend, 'wasm');
 });
 
@@ -58,11 +64,16 @@ test('a different seed gives a different run', () => {
 test('bad names list the valid ones and exit 2', () => {
   const out = tmp();
   const cases: [string[], RegExp][] = [
-    [['--activation', 'relu6'], /unknown activation 'relu6'. Valid activations: .*ash.*swish/],
-    [['--model', 'resnet21'], /unknown model 'resnet21'. Valid models: .*resnet20/],
-    [['--dataset', 'cifar-10'], /unknown dataset 'cifar-10'. Valid datasets: .*fashion-mnist/],
-    [['--backend', 'gpu'], /unknown backend 'gpu'. Valid backends: auto, cpu, tensorflow, tensorflow-gpu, wasm/],
-    [['--activation', 'ash:k=1.5'], /ash.*k.*0 < k < 1/],
+    [['--activation', 'relu6'], /--activation {2}grid\.activation\.0\.name {2}unknown activation 'relu6' \(expected one of: .*ash.*swish\)/],
+    [['--model', 'resnet21'], /--model {2}grid\.model\.0 {2}unknown model 'resnet21' \(expected one of: .*resnet20/],
+    [['--dataset', 'cifar-10'], /--dataset {2}grid\.dataset\.0 {2}unknown dataset 'cifar-10' \(expected one of: .*fashion-mnist/],
+    [['--backend', 'gpu'], /--backend {2}backend {2}got the string "gpu" \(expected one of: auto, tensorflow-gpu, tensorflow, wasm, cpu\)/],
+    [['--activation', 'ash:k=1.5'], /--activation {2}grid\.activation\.0\.k {2}1\.5 is too large \(expected a fraction 0 < k < 1/],
+    // ash train validates its flags with the sweep schema: values that once trained to "ok" or to NaN.
+    [['--lr', '-1'], /--lr {2}train\.optimizer\.lr {2}-1 is too small \(expected a value > 0\)/],
+    [['--epochs', 'two'], /--epochs {2}train\.epochs {2}got the string "two" \(expected a number\)/],
+    [['--bn-momentum', '1'], /--bn-momentum {2}train\.bnMomentum {2}1 is too large \(expected a value < 1\)/],
+    [['--dataset', 'voc-segmentation'], /--model {2}grid\.model\.0 {2}model 'resnet20' is a classification model, and this sweep's task is segmentation/],
     [['--data-dir', join(out, 'nowhere')], /nowhere lacks train-images-idx3-ubyte/],
   ];
   for (const [args, message] of cases) {
@@ -71,4 +82,37 @@ test('bad names list the valid ones and exit 2', () => {
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /at .*\.js:\d+/, 'a user error prints no stack trace');
   }
+});
+
+test('ash train is a one-job sweep: a job folder in --out, a report over a folder of runs, nothing overwritten', () => {
+  const data = tmp();
+  writeMnistFixture(data, { gzip: false, train: 64, test: 20 });
+  const runs = join(tmp(), 'my-runs');
+  const train = (activation: string, out: string, extra: string[] = []) =>
+    ash(['train', '--data-dir', data, '--activation', activation, '--epochs', '1', '--batch-size', '32', '--seed', '1', '--backend', 'wasm', '--out', join(runs, out), ...extra]);
+  for (const [activation, out] of [['relu', 'relu-s1'], ['swish', 'swish-s1']] as const) {
+    const r = train(activation, out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ok: top-1 \d+\.\d\d%  top-5 \d+\.\d\d%  val loss \d+\.\d{4}  -> /);
+    // The files of a sweep's job folder.
+    for (const file of ['spec.json', 'metrics.jsonl', 'log.jsonl', 'result.json']) assert.ok(existsSync(join(runs, out, file)), `${out}/${file}`);
+  }
+  const relu = JSON.parse(readFileSync(join(runs, 'relu-s1', 'result.json'), 'utf8')) as { spec: { sweep: string; label: string }; history: unknown[] };
+  assert.equal(relu.spec.sweep, 'my-runs', 'the folder above --out names the sweep');
+  assert.equal(relu.spec.label, 'relu');
+  const epochs = readFileSync(join(runs, 'relu-s1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+  assert.deepEqual(epochs, relu.history);
+  // `ash report DIR` compares the runs as it does a sweep's.
+  const report = ash(['report', runs, '--format', 'json']);
+  assert.equal(report.status, 0, report.stderr);
+  const rows = JSON.parse(report.stdout) as { activation: string; sweep: string; metric: string; n: number }[];
+  assert.deepEqual(rows.map((r) => [r.activation, r.sweep, r.metric, r.n]), [['ReLU', 'my-runs', 'top1', 1], ['Swish', 'my-runs', 'top1', 1]]);
+  // The same command again finds the run finished; another spec in the same folder is refused, not overwritten.
+  const again = train('relu', 'relu-s1');
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stdout, /^ok \(already finished in .*relu-s1/);
+  const other = train('relu', 'relu-s1', ['--lr', '0.05']);
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /relu-s1 holds another run \(spec\.json of a different spec\); choose another --out/);
+  assert.deepEqual(JSON.parse(readFileSync(join(runs, 'relu-s1', 'result.json'), 'utf8')), JSON.parse(JSON.stringify(relu)) as unknown);
 });

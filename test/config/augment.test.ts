@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSweepConfig } from '../../src/config/load.js';
 import { expandJobs } from '../../src/config/expand.js';
-import { parseAugmentArg } from '../../src/cli/train.js';
+import { trainJob } from '../../src/cli/train.js';
 import { RRC_RATIO, RRC_SCALE } from '../../src/data/augment.js';
 import { UserError } from '../../src/engine/errors.js';
 
@@ -49,14 +49,15 @@ test('without a kind each dataset gets its own: random-resized-crop for image fo
 });
 
 test('pad-crop jobs keep the ids they had before augmentation kinds existed; spelled-out defaults change nothing', () => {
-  // The ids of configs/smoke.yaml as computed before this field was added (commit aecea23).
+  // The ids of configs/smoke.yaml since job ids hash the identity (label and data location left out, result.json
+  // schema 2); older folders are found by identity (test/runner/legacy-results.test.ts).
   const before = [
-    'relu-resnet20-fashion-mnist-s1-098c2fbadca8',
-    'swish-resnet20-fashion-mnist-s1-3234c3f6de77',
-    'ash-resnet20-fashion-mnist-s1-bbc97f132005',
-    'relu-resnet20-fashion-mnist-s2-55216a383e86',
-    'swish-resnet20-fashion-mnist-s2-f0ff35d0957a',
-    'ash-resnet20-fashion-mnist-s2-3d7c97e108ae',
+    'relu-resnet20-fashion-mnist-s1-4acad6afc2ff',
+    'swish-resnet20-fashion-mnist-s1-2d20dfce0bd5',
+    'ash-resnet20-fashion-mnist-s1-e86842ebea81',
+    'relu-resnet20-fashion-mnist-s2-9ec3f5b4763c',
+    'swish-resnet20-fashion-mnist-s2-674387b07da3',
+    'ash-resnet20-fashion-mnist-s2-b7b937b2880e',
   ];
   const ids = (set: string[] = []) => expandJobs(loadSweepConfig('configs/smoke.yaml', { set }).config).map((j) => j.id);
   assert.deepEqual(ids(), before);
@@ -72,6 +73,9 @@ test('pad-crop jobs keep the ids they had before augmentation kinds existed; spe
 });
 
 test('ash train --augment: auto, a kind, none / --no-augment, and unknown names', () => {
+  // ash train is a one-job sweep: the flag becomes train.augment, resolved for the dataset as a sweep resolves it.
+  const parseAugmentArg = (augment: string | boolean, dataset: string) =>
+    trainJob({ dataset, model: 'resnet20', activation: 'relu', seed: '1', out: 'runs/x', backend: 'wasm', stream: false, augment }).spec.train.augment;
   assert.deepEqual(parseAugmentArg('auto', 'imagefolder'), RRC_DEFAULT);
   assert.deepEqual(parseAugmentArg('auto', 'cifar10'), { crop: 4, flip: true });
   assert.deepEqual(parseAugmentArg('pad-crop', 'tiny-imagenet'), { crop: 4, flip: true });

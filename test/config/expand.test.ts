@@ -7,10 +7,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSweepConfig } from '../../src/config/load.js';
-import { expandJobs, jobIdOf, describeGrid } from '../../src/config/expand.js';
+import { expandJobs, describeGrid } from '../../src/config/expand.js';
+import { jobIdOf } from '../../src/contract/spec.js';
 import type { JobSpec } from '../../src/config/expand.js';
 
-/** JSON with keys sorted, written without src/config/job-id.ts. */
+/** JSON with keys sorted, written without the contract's canonicalize. */
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -21,8 +22,10 @@ function sortedJson(value: unknown): string {
 }
 
 function expectedId(spec: JobSpec): string {
-  const { sweep: _sweep, ...rest } = spec;
-  const hash = createHash('sha256').update(sortedJson(rest)).digest('hex').slice(0, 12);
+  // The identity: neither the sweep, the label (a row name) nor where the data lives (dataDir, stream).
+  const { sweep: _sweep, label: _label, data, ...rest } = spec;
+  const { dataDir: _dir, stream: _stream, ...limits } = data;
+  const hash = createHash('sha256').update(sortedJson({ ...rest, data: limits })).digest('hex').slice(0, 12);
   return `${spec.label.toLowerCase()}-${spec.model}-${spec.dataset}-s${spec.seed}-${hash}`;
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadSweepConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/config/problems.js';
 import { applySet, deepMerge, parseSet } from '../../src/config/merge.js';
-import { DEFAULT_RECIPE } from '../../src/tasks/spec.js';
+import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
 
 const FIXTURES = 'test/config/fixtures';
 

@@ -11,8 +11,9 @@ import { readBatch, makeBatch } from '../../src/data/batches.js';
 import { resolveAugment } from '../../src/data/augment.js';
 import { isStreamed, type ClassificationSplit, type TrainingData } from '../../src/data/types.js';
 import { Rng } from '../../src/engine/random.js';
-import { runTraining } from '../../src/tasks/train.js';
-import { DEFAULT_RECIPE, type TrainSpec } from '../../src/tasks/spec.js';
+import { runTraining } from '../../src/tasks/registry.js';
+import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
+import type { JobSpec as TrainSpec } from '../../src/contract/spec.js';
 import { patternPixel, rgbBytes, writeImageFolder } from '../helpers/image-fixtures.js';
 
 const tmp = (p = 'ash-rrc-'): string => mkdtempSync(join(tmpdir(), p));
@@ -94,12 +95,15 @@ test('one training step with random-resized-crop from 18x18 sources to a 16x16 i
   await writeImageFolder(root, ['a', 'b'], { train: [2, 2], val: [1, 1] }, 24, 20, 'jpeg');
   process.env.ASH_CACHE_DIR = tmp('ash-rrc-cache-');
   const spec = (augment: TrainSpec['train']['augment'], stream: boolean): TrainSpec => ({
+    sweep: 'test',
+    label: 'relu',
+    task: 'classification',
     activation: { name: 'relu' },
     model: 'resnet20',
     dataset: variant.name,
     seed: 3,
     backend: 'wasm',
-    train: { ...DEFAULT_RECIPE, epochs: 1, batchSize: 4, augment },
+    train: { ...DEFAULT_RECIPE, epochs: 1, batchSize: 4, augment: augment as TrainSpec['train']['augment'] },
     data: { dataDir: root, ...(stream ? { stream: true } : {}) },
   });
   const inMemory = await runTraining(spec(RRC, false));

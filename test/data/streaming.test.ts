@@ -8,8 +8,9 @@ import { makeBatch, readBatch } from '../../src/data/batches.js';
 import { isStreamed, type StreamedSplit, type TrainingData } from '../../src/data/types.js';
 import { Rng } from '../../src/engine/random.js';
 import { UserError } from '../../src/engine/errors.js';
-import { runTraining } from '../../src/tasks/train.js';
-import { DEFAULT_RECIPE, type TrainSpec } from '../../src/tasks/spec.js';
+import { runTraining } from '../../src/tasks/registry.js';
+import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
+import type { JobSpec as TrainSpec } from '../../src/contract/spec.js';
 import { writeImageFolder, writeTinyImagenet } from '../helpers/image-fixtures.js';
 
 const tmp = (p = 'ash-stream-'): string => mkdtempSync(join(tmpdir(), p));
@@ -64,6 +65,9 @@ test('runTraining with data.stream gives the same run as in memory (tiny-imagene
   await writeTinyImagenet(root, ['n01', 'n02'], 3, [0, 1, 1]);
   process.env.ASH_CACHE_DIR = tmp('ash-stream-cache-');
   const spec = (stream: boolean): TrainSpec => ({
+    sweep: 'test',
+    label: 'relu',
+    task: 'classification',
     activation: { name: 'relu' },
     model: 'resnet20',
     dataset: 'tiny-imagenet',

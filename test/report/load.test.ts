@@ -32,14 +32,14 @@ test('corrupt JSON: named in the problems, the rest still reported', () => {
   assert.ok(md.includes('| ReLU | **91.00 ± 12.71** |'), md);
 });
 
-test('mixed schema versions: the schema-2 file is named, schema-1 results kept', () => {
+test('mixed schema versions: a newer schema is named, schema-1 results kept', () => {
   const root = writeResults(tempDir(), GOOD);
-  const v2 = writeRaw(root, 'smoke/newer', JSON.stringify({ ...makeResult({ activation: 'ash', seed: 1 }), schema: 2 }));
+  const v3 = writeRaw(root, 'smoke/newer', JSON.stringify({ ...makeResult({ activation: 'ash', seed: 1 }), schema: 3 }));
   const noSchema = writeRaw(root, 'smoke/older', JSON.stringify({ jobId: 'x' }));
   const loaded = loadResults(root);
   assert.equal(loaded.results.length, 2);
   const byFile = new Map(loaded.problems.map((p) => [p.file, p.message]));
-  assert.match(byFile.get(v2)!, /^schema 2; this version of ash-bench reads result\.json schema 1/);
+  assert.match(byFile.get(v3)!, /^schema 3; this version of ash-bench reads result\.json schemas 1 and 2/);
   assert.match(byFile.get(noSchema)!, /^no "schema" field/);
 });
 
@@ -80,15 +80,15 @@ test('layouts: <dir>/<sweep>/<job>, a single sweep dir, a single job dir; sweep 
   assert.equal(loadResults(join(root, 'alpha')).results.length, 1);
   const jobDir = join(root, 'alpha', loadResults(join(root, 'alpha')).results[0]!.result.jobId);
   assert.equal(loadResults(jobDir).results.length, 1);
-  // Without spec.sweep, the folder above the job folder names the sweep.
+  // A label that is the activation's name is shown in the paper's spelling.
   const bare = tempDir();
+  writeRaw(bare, 'mysweep/job1', JSON.stringify(makeResult({ activation: 'relu', seed: 1 })));
+  assert.equal(reportFromDir(bare).sweeps[0]!.rows[0]!.label, 'ReLU');
+  // Every spec.json / result.json names its sweep and label (the contract): a file without them is named as a problem.
   const result = makeResult({ activation: 'relu', seed: 1 });
   delete (result.spec as Record<string, unknown>).sweep;
-  delete (result.spec as Record<string, unknown>).label;
-  writeRaw(bare, 'mysweep/job1', JSON.stringify(result));
-  assert.equal(loadResults(bare).results[0]!.sweep, 'mysweep');
-  // Without spec.label the row is the activation in the paper's spelling.
-  assert.equal(reportFromDir(bare).sweeps[0]!.rows[0]!.label, 'ReLU');
+  const file = writeRaw(bare, 'mysweep/job2', JSON.stringify(result));
+  assert.match(loadResults(bare).problems.find((p) => p.file === file)!.message, /field 'spec\.sweep'/);
 });
 
 test('diverged and failed runs are counted per cell, and a NaN written as null counts as diverged', () => {

@@ -13,10 +13,13 @@ export function tempDir(prefix = 'ash-runner-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** A sweep config whose relu entries carry these labels (the fake job acts on the label). */
+/**
+ * A sweep config whose entries carry these labels (the fake job acts on the label). Each is a leaky ReLU with its
+ * own slope, so that the entries are distinct jobs (a label alone only names a row).
+ */
 export function writeSweep(dir: string, name: string, labels: string[], seeds: number[] = [1], epochs = 1, extra = ''): string {
   const file = join(dir, `${name}.yaml`);
-  const activations = labels.map((label) => `{ name: relu, label: ${label} }`).join(', ');
+  const activations = labels.map((label, i) => `{ name: lrelu, slope: ${(i + 1) / 100}, label: ${label} }`).join(', ');
   writeFileSync(
     file,
     `name: ${name}\nbackend: wasm\ngrid: { activation: [${activations}], model: [resnet20], dataset: [fashion-mnist] }\nseeds: [${seeds.join(', ')}]\ntrain: { epochs: ${epochs} }\n${extra}`,

@@ -2,7 +2,7 @@
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
-import { summarize, formatSummary } from '../../src/runner/summary.js';
+import { summarize, formatMissing } from '../../src/runner/summary.js';
 import { SweepTracker, formatDuration, jsonView, terminalView } from '../../src/runner/progress.js';
 import type { JobResult } from '../../src/runner/result.js';
 import type { PlannedJob } from '../../src/runner/plan.js';
@@ -10,8 +10,10 @@ import { planFor, tempDir, writeSweep } from './helpers.js';
 
 function result(job: PlannedJob, status: JobResult['status'], top1: number | null, top5: number | null = top1): JobResult {
   return {
-    schema: 1,
+    schema: 2,
     jobId: job.id,
+    task: 'classification',
+    primaryMetric: 'top1',
     status,
     spec: job.spec,
     metrics: { top1, top5, valLoss: null },
@@ -22,7 +24,7 @@ function result(job: PlannedJob, status: JobResult['status'], top1: number | nul
   };
 }
 
-test('summary: one row per label x model x dataset, means over ok runs only', () => {
+test('summary: one row per label x model x dataset with its jobs by status, missing ones named', () => {
   const dir = tempDir();
   const plan = planFor(writeSweep(dir, 'sum', ['relu', 'ASH'], [1, 2, 3]), dir);
   const [r1, a1, r2, a2, r3] = plan.jobs;
@@ -35,17 +37,10 @@ test('summary: one row per label x model x dataset, means over ok runs only', ()
   ]);
   const rows = summarize(plan.jobs, results);
   assert.equal(rows.length, 2);
-  assert.deepEqual(rows[0], { label: 'relu', model: 'resnet20', dataset: 'fashion-mnist', n: 3, counts: { ok: 2, diverged: 1, failed: 0, missing: 0 }, top1: 82.5, top5: 98.5 });
-  assert.deepEqual(rows[1], { label: 'ASH', model: 'resnet20', dataset: 'fashion-mnist', n: 3, counts: { ok: 1, diverged: 0, failed: 1, missing: 1 }, top1: 90.5, top5: 90.5 });
-  assert.equal(
-    formatSummary(rows),
-    [
-      '| activation | model    | dataset       |             n | top1 % | top5 % | ok | diverged | failed |',
-      '|------------|----------|---------------|--------------:|-------:|-------:|---:|---------:|-------:|',
-      '| relu       | resnet20 | fashion-mnist |             3 |  82.50 |  98.50 |  2 |        1 |      0 |',
-      '| ASH        | resnet20 | fashion-mnist | 3 (1 missing) |  90.50 |  90.50 |  1 |        0 |      1 |',
-    ].join('\n'),
-  );
+  assert.deepEqual(rows[0], { label: 'relu', model: 'resnet20', dataset: 'fashion-mnist', n: 3, counts: { ok: 2, diverged: 1, failed: 0, missing: 0 } });
+  assert.deepEqual(rows[1], { label: 'ASH', model: 'resnet20', dataset: 'fashion-mnist', n: 3, counts: { ok: 1, diverged: 0, failed: 1, missing: 1 } });
+  assert.equal(formatMissing(rows), '  missing: 1 of 3 jobs of ASH x resnet20 x fashion-mnist');
+  assert.equal(formatMissing([rows[0]!]), '');
 });
 
 test('ETA: unstarted jobs at the mean finished-job time plus what running jobs still need, over the slots', () => {
@@ -91,7 +86,7 @@ test('the terminal view shows counts and each running job\'s epoch; the JSON vie
   view.stop();
   assert.match(text, /epoch 2\/3 {2}step 3\/8 {2}loss 1\.250/);
   assert.match(text, /1\/2 jobs {2}running 1 {2}ok 1 {2}diverged 0 {2}failed 0/);
-  assert.match(text, new RegExp(`${ash!.id}: ok {2}top1 77\\.00%`));
+  assert.match(text, new RegExp(`${ash!.id}: ok {2}top-1 77\\.00%`));
 
   const lines: string[] = [];
   const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(chunk.toString()), done()) });

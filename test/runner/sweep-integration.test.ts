@@ -154,7 +154,7 @@ test('a crashing job fails (and is retried) while the others finish; a diverging
     assert.match(crashed.error!, /exited with code 2/);
     assert.match(crashed.error!, /\/nonexistent\/mnist lacks/, 'the stderr tail says why');
   }
-  assert.match(first.stdout, /\| relu +\| resnet20 \| fashion-mnist \| 1 \| +\d+\.\d\d \|/);
+  assert.match(first.stdout, /\| ReLU \| \*\*\d+\.\d\d ± —\*\* \| — ± — \(n=0, 1 diverged\) \|/);
   assert.match(first.stdout, /4 results: 1 ok, 1 diverged, 2 failed/);
 
   // A re-run skips the ok and diverged jobs and starts each failed one again (once, with retries=0).

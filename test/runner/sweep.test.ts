@@ -18,7 +18,10 @@ test('a sweep runs every job, prints the table, and a re-run runs only what did 
   const first = await sweep({ file, out, jobs: 2 });
   assert.equal(first.exitCode, 1, 'a failed job makes the exit code 1');
   assert.equal(first.results.size, 6);
-  assert.match(first.text, /\| ok +\| resnet20 \| fashion-mnist \| 2 \| +51\.50 \|/);
+  // One table: the report's, mean ± 95% CI of the primary metric, with the diverged and failed runs counted.
+  assert.match(first.text, /\| ok \| \*\*51\.50 ± 6\.35\*\* \|/);
+  assert.match(first.text, /\| crash \| — ± — \(n=0, 2 failed\) \|/);
+  assert.equal(first.text.match(/\| Activation \|/g)?.length, 1, 'the results table is printed once');
   assert.match(first.text, /6 results: 2 ok, 2 diverged, 2 failed \(0 from earlier runs\)/);
   const sweepDir = join(out, 'resume');
   assert.ok(existsSync(join(sweepDir, 'sweep.json')));

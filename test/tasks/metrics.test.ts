@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyTally, summarise, tallyBatch } from '../../src/tasks/metrics.js';
+import { emptyTally, summarise, tallyBatch } from '../../src/tasks/classification/metrics.js';
 import { learningRate } from '../../src/tasks/schedule.js';
-import { DEFAULT_RECIPE } from '../../src/tasks/spec.js';
+import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
 
 test('top-1, top-5 and loss on a hand-computed batch', () => {
   // 7 classes, 3 examples. Log-probs chosen by hand.

@@ -19,6 +19,11 @@ export const FUSED_ASH = 'AshBenchAsh';
 export const FUSED_ASH_GRAD = 'AshBenchAshGrad';
 export const FUSED_BATCH_NORM = 'AshBenchBatchNorm';
 export const FUSED_BATCH_NORM_GRAD = 'AshBenchBatchNormGrad';
+/** Whether the current backend has the fused `kernel` and every input is float32 (activations and batch norm ask before using one). */
+export function fusedKernelAvailable(kernel: string, ...inputs: tf.Tensor[]): boolean {
+  return inputs.every((t) => t.dtype === 'float32') && tf.getKernel(kernel, tf.getBackend()) !== undefined;
+}
+
 export const FUSED_ACTIVATION_KERNELS = [FUSED_SWISH, FUSED_SWISH_GRAD, FUSED_ASH, FUSED_ASH_GRAD, FUSED_BATCH_NORM, FUSED_BATCH_NORM_GRAD] as const;
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs: tf.NamedAttrMap };

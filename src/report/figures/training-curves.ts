@@ -17,13 +17,13 @@ export interface EpochPoint {
 }
 
 /** Mean and CI per (label, epoch) of a history field over the runs that finished (status ok). */
-export function epochSummaries(runs: readonly LoadedResult[], field: 'valLoss' | 'trainLoss' | 'top1'): EpochPoint[] {
+export function epochSummaries(runs: readonly LoadedResult[], field: string): EpochPoint[] {
   const byKey = new Map<string, { activation: string; epoch: number; values: number[] }>();
   for (const run of runs) {
     if (run.result.status !== 'ok') continue;
     const activation = rowLabel(run.result);
-    for (const record of run.result.history ?? []) {
-      const value = record[field];
+    for (const record of run.result.history) {
+      const value = field === 'trainLoss' ? record.trainLoss : record.metrics[field];
       if (typeof value !== 'number' || !Number.isFinite(value)) continue;
       const key = JSON.stringify([activation, record.epoch]);
       let entry = byKey.get(key);
@@ -83,7 +83,7 @@ export function ashParameterPoints(runs: readonly LoadedResult[]): AshPoint[] {
   for (const run of runs) {
     if (run.result.status !== 'ok') continue;
     const activation = rowLabel(run.result);
-    for (const record of run.result.history ?? []) {
+    for (const record of run.result.history) {
       for (const state of record.ash ?? []) {
         if (!depthOf.has(state.layer)) depthOf.set(state.layer, depthOf.size);
         for (const parameter of ['z', 'alpha'] as const) {

@@ -1,0 +1,157 @@
+// The training loop every task shares: SGD (+Nesterov momentum) with L2 weight decay added to the gradients of
+// conv/dense kernels (PyTorch's weight_decay), a per-step learning-rate schedule, seeded shuffling and
+// augmentation, batches read one ahead of compute, the task's evaluation after every epoch, and a run that stops
+// being finite ending as 'diverged' (a result, not a crash).
+import { cpus } from 'node:os';
+import { tf, tfl } from '../engine/tf.js';
+import { describeEngine, initEngine } from '../engine/backend.js';
+import { Rng } from '../engine/random.js';
+import { packageCommit } from '../engine/provenance.js';
+import { trainableParams } from '../models/summary.js';
+import { ashLayerStates } from '../activations/registry.js';
+import type { EpochRecord } from '../contract/result.js';
+import type { JobSpec } from '../contract/spec.js';
+import { learningRate } from './schedule.js';
+import type { Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
+
+/** Weight decay applies to conv and dense kernels only, not to BN, biases or activation parameters. */
+function isDecayed(variable: tfl.LayerVariable): boolean {
+  return /(^|\/)(kernel|depthwise_kernel)(_\d+)?$/.test(variable.originalName);
+}
+
+/**
+ * One SGD step: the loss, its gradients, weight decay, the update; returns the loss. Shared with `ash bench`, so
+ * that the benchmark times exactly the step that training runs. Call inside tf.tidy.
+ */
+export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, weightDecay: number): (loss: () => tf.Scalar) => tf.Scalar {
+  const trainable = model.trainableWeights;
+  const variables = trainable.map((w) => w.read() as tf.Variable);
+  const decayed = trainable.filter(isDecayed).map((w) => w.read() as tf.Variable);
+  return (loss) => {
+    const { value, grads } = tf.variableGrads(loss, variables);
+    if (weightDecay > 0) {
+      for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, weightDecay));
+    }
+    optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+    return value;
+  };
+}
+
+/** Train as `spec` says with `task`'s data, model, loss and evaluation. */
+export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+  const engine = await initEngine({ backend: spec.backend });
+  const recipe = spec.train;
+  const session: TrainingSession<unknown> = await task.prepare(spec);
+  const rng = new Rng(spec.seed);
+  const streams = { shuffle: rng.fork('shuffle'), augment: rng.fork('augment') };
+  const { model } = session;
+  const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
+  const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
+  const params = trainableParams(model);
+  hooks.onReady?.({ trainCount: session.trainCount, testCount: session.testCount, params, activationSites: session.activationSites.length, engine: describeEngine(engine) });
+  if (process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: ready ${performance.now().toFixed(1)}\n`);
+
+  const primary = task.info.primaryMetric;
+  const history: EpochRecord[] = [];
+  let status: TrainOutcome['status'] = 'ok';
+  let error: string | undefined;
+  let globalStep = 0;
+  let final: Awaited<ReturnType<typeof session.evaluate>> | undefined;
+
+  try {
+    for (let epoch = 1; epoch <= recipe.epochs && status === 'ok'; epoch++) {
+      const started = performance.now();
+      let lossSum = 0;
+      let seen = 0;
+      let lr = recipe.optimizer.lr;
+      const batches = session.epochBatches(streams);
+      const stepsPerEpoch = batches.length;
+      const totalSteps = stepsPerEpoch * recipe.epochs;
+      // The next batch is requested before the current one trains, so a streamed dataset's disk reads
+      // (libuv's thread pool) overlap the step's compute on this thread. Batches are still read one at a
+      // time and in order, so the augmentation draws, and the results, are those of reading on demand.
+      const read = (i: number) => {
+        const reading = batches[i]!();
+        // Marked handled at once: if the step before it throws or diverges, nobody awaits this read, and
+        // its failure must not become an unhandled rejection (awaiting it still throws).
+        reading.catch(() => undefined);
+        return reading;
+      };
+      let pending = batches.length > 0 ? read(0) : undefined;
+      for (let i = 0; i < batches.length; i++) {
+        lr = learningRate(recipe, globalStep, totalSteps);
+        optimizer.setLearningRate(lr);
+        const batch = await pending!;
+        pending = i + 1 < batches.length ? read(i + 1) : undefined;
+        const lossTensor = tf.tidy(() => trainStep(() => session.loss(batch)));
+        const loss = (await lossTensor.data())[0]!;
+        lossTensor.dispose();
+        globalStep++;
+        // `ash bench` measures job start-up to the end of the first step from this line (ms since process start).
+        if (globalStep === 1 && process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: first-step-done ${performance.now().toFixed(1)}\n`);
+        if (!Number.isFinite(loss)) {
+          status = 'diverged';
+          error = `training loss became ${loss} at epoch ${epoch}, step ${i + 1}`;
+          break;
+        }
+        const size = session.batchSize(batch);
+        lossSum += loss * size;
+        seen += size;
+        hooks.onStep?.({ epoch, step: i + 1, steps: stepsPerEpoch, loss });
+        // WASM kernels run synchronously and awaiting a tensor only queues a microtask, so without this the
+        // event loop would never poll I/O during training: progress messages to the sweep would pile up
+        // until the job ends, and a job whose sweep was killed would not notice until it had finished.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (status !== 'ok') break;
+      const evaluation = await session.evaluate();
+      const record: EpochRecord = {
+        epoch,
+        trainLoss: lossSum / seen,
+        lr,
+        seconds: (performance.now() - started) / 1000,
+        metrics: evaluation.metrics,
+      };
+      const ash = ashLayerStates(model);
+      if (ash.length > 0) record.ash = ash;
+      history.push(record);
+      final = evaluation;
+      hooks.onEpoch?.(record);
+      // The validation loss where the task has one (its first sign of divergence), else the primary metric.
+      const watched = 'valLoss' in evaluation.metrics ? 'valLoss' : primary;
+      const value = evaluation.metrics[watched];
+      if (value === undefined || !Number.isFinite(value)) {
+        status = 'diverged';
+        error = `${watched === 'valLoss' ? 'validation loss' : watched} became ${value} after epoch ${epoch}`;
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    await session.close();
+  }
+  const keys = task.info.metrics.map((m) => m.key);
+  const outcome: TrainOutcome = {
+    status,
+    metrics: final && status === 'ok' ? { ...final.metrics } : Object.fromEntries(keys.map((k) => [k, NaN])),
+    history,
+    env: {
+      backend: engine.name,
+      versions: engine.versions,
+      simd: engine.simd,
+      threads: engine.threads,
+      // Native oneDNN kernels change rounding (not results' meaning): recorded so runs can be compared.
+      nativeKernels: engine.nativeKernels,
+      cpu: cpus()[0]?.model,
+      commit: packageCommit(),
+      params,
+      activationSites: session.activationSites.length,
+      trainCount: session.trainCount,
+      testCount: session.testCount,
+      dataSource: session.dataSource,
+    },
+  };
+  if (final?.perClass && status === 'ok') outcome.perClass = final.perClass;
+  if (error) outcome.error = error;
+  model.dispose();
+  return outcome;
+}
