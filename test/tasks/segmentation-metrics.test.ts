@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IoUAccumulator, areasToScores, imageScores, reduceZeroLabel } from '../../src/tasks/segmentation/metrics.js';
 import { logitsToLabels } from '../../src/tasks/segmentation/logits-to-labels.js';
+import { scoreLogitsBatch } from '../../src/tasks/segmentation/score-batch.js';
+import type { SegmentationSplit } from '../../src/data/segmentation-types.js';
 
 const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} vs ${expected}`);
 
@@ -107,4 +109,39 @@ test('logitsToLabels cuts the padding off before resizing, and reads one image o
   const out = logitsToLabels({ data, offset: 8, height: 2, width: 2, numClasses: 2, contentHeight: 1, contentWidth: 1 }, 2, 3);
   assert.deepEqual([...out], [1, 1, 1, 1, 1, 1]);
   assert.throws(() => logitsToLabels({ data, height: 2, width: 2, numClasses: 2, contentHeight: 3 }, 1, 1), /not inside/);
+});
+
+test('scoreLogitsBatch scores frame labels where there is no original, and original labels after resizing where there is', () => {
+  // Frame 2x2, 2 classes, batch of images [1, 0] of a two-image split.
+  // Image 0: content 1 row x 2 cols, labels 0 1 (padding row 255); no originals.
+  // Image 1: content 2x2, labels 1 1 / 0 0.
+  const split: SegmentationSplit = {
+    count: 2,
+    size: 2,
+    channels: 1,
+    images: new Uint8Array(8),
+    masks: Uint8Array.of(0, 1, 255, 255, 1, 1, 0, 0),
+    contentSizes: Int32Array.of(1, 2, 2, 2),
+    ids: ['a', 'b'],
+  };
+  // Logits per pixel [class 0, class 1]. Batch item 0 = image 1 predicts 1 1 / 1 0 (3 of 4 right);
+  // item 1 = image 0 predicts 0 0 in its content and class 1 loudly in the padding row, which must not count.
+  const logits = Float32Array.from([0, 1, 0, 1, 0, 1, 1, 0, /* image 0 */ 1, 0, 1, 0, 0, 9, 0, 9]);
+  const acc = new IoUAccumulator(2);
+  scoreLogitsBatch(acc, logits, split, [1, 0]);
+  // Labels 1 1 0 0 + 0 1; preds 1 1 1 0 + 0 0.
+  //   class 0: label 3, pred 3, intersect 2 -> union 4 -> 50; class 1: label 3, pred 3, intersect 2 -> 50.
+  //   aAcc 4 / 6.
+  const s = acc.scores();
+  assert.deepEqual(s.perClass, [50, 50]);
+  assert.ok(Math.abs(s.pixelAcc - 400 / 6) < 1e-9);
+  // With originals (image 1's label at 1x4), its 2x2 content logits are resized to 1x4 first. Rows: source
+  // y 0.5, the mean of the two rows: column 0 (0, 1), column 1 (0.5, 0.5). Columns: source x -0.25 (-> 0),
+  // 0.25, 0.75, 1.25 (-> 1): (0, 1) -> 1; 0.75 * col0 + 0.25 * col1 = (0.125, 0.875) -> 1; (0.375, 0.625) -> 1;
+  // (0.5, 0.5) -> a tie -> class 0, the lower index as torch.argmax. Predictions 1 1 1 0, the original's labels.
+  const withOriginal: SegmentationSplit = { ...split, originalMasks: [{ width: 2, height: 1, data: Uint8Array.of(0, 1) }, { width: 4, height: 1, data: Uint8Array.of(1, 1, 1, 0) }] };
+  const acc2 = new IoUAccumulator(2);
+  scoreLogitsBatch(acc2, logits.subarray(0, 8), withOriginal, [1]);
+  assert.deepEqual(acc2.scores().perClass, [100, 100]);
+  assert.throws(() => scoreLogitsBatch(acc2, logits, split, [1]), /expected 1 x 2 x 2 x 2/);
 });

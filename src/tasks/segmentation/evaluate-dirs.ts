@@ -1,8 +1,9 @@
 // Scores a folder of predicted label PNGs against a folder of ground-truth label PNGs, pairing files by
 // stem (`2007_000033.png` with `2007_000033.png`). Both hold class indices as 8-bit palette PNGs (VOC's
 // SegmentationClass: the palette index is the class) or grey PNGs (ADE20K). Only the two folders' own
-// regular files are read: subfolders are not entered and symbolic links not followed; nothing is written.
-import { lstat, readdir, readFile } from 'node:fs/promises';
+// regular files are read: subfolders are not entered, a linked file inside them is refused rather than
+// followed (it could point anywhere), and nothing is written.
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../../engine/errors.js';
 import { decodeLabelPng } from '../../data/mask.js';
@@ -32,7 +33,7 @@ export interface LabelDirResult {
 async function pngsByStem(dir: string, flag: string): Promise<Map<string, string>> {
   let info;
   try {
-    info = await lstat(dir);
+    info = await stat(dir);
   } catch {
     throw new UserError(`${flag} ${dir}: no such directory`);
   }
