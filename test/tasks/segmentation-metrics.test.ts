@@ -4,6 +4,8 @@ import { IoUAccumulator, areasToScores, imageScores, reduceZeroLabel } from '../
 import { logitsToLabels } from '../../src/tasks/segmentation/logits-to-labels.js';
 import { scoreLogitsBatch } from '../../src/tasks/segmentation/score-batch.js';
 import type { SegmentationSplit } from '../../src/data/segmentation-types.js';
+import { Rng } from '../../src/engine/random.js';
+import { tf } from '../../src/engine/tf.js';
 
 const close = (actual: number, expected: number, what: string): void => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} vs ${expected}`);
 
@@ -98,6 +100,22 @@ test('logitsToLabels resizes logits bilinearly (align_corners=False) before the 
   assert.deepEqual([...logitsToLabels({ data: logits, height: 1, width: 2, numClasses: 3 }, 1, 3)], [0, 2, 1]);
   // Same size: the plain argmax.
   assert.deepEqual([...logitsToLabels({ data: logits, height: 1, width: 2, numClasses: 3 }, 1, 2)], [0, 1]);
+});
+
+test('logitsToLabels agrees with tf.image.resizeBilinear (half-pixel centres) then argMax on the cpu backend', async () => {
+  // TensorFlow's half_pixel_centers bilinear is the same sampling as F.interpolate(align_corners=False).
+  await tf.setBackend('cpu');
+  const rng = new Rng(11);
+  const [h, w, c] = [5, 7, 6];
+  const data = Float32Array.from({ length: 2 * h * w * c }, () => rng.next() * 4 - 2);
+  for (const [ch, cw, oh, ow] of [[4, 6, 9, 13], [5, 7, 3, 2], [5, 7, 5, 7], [3, 2, 8, 8]] as const) {
+    const expected = tf.tidy(() => {
+      const content = tf.slice(tf.tensor4d(data.subarray(h * w * c), [1, h, w, c]), [0, 0, 0, 0], [1, ch, cw, c]);
+      return tf.argMax(tf.image.resizeBilinear(content, [oh, ow], false, true), -1).dataSync();
+    });
+    const ours = logitsToLabels({ data, offset: h * w * c, height: h, width: w, numClasses: c, contentHeight: ch, contentWidth: cw }, oh, ow);
+    assert.deepEqual([...ours], [...expected], `content ${ch}x${cw} -> ${oh}x${ow}`);
+  }
 });
 
 test('logitsToLabels cuts the padding off before resizing, and reads one image of a batch at its offset', () => {
