@@ -47,7 +47,7 @@ test('crop and flip at scale 1 keep every label on its own pixel (the image enco
       assert.equal(b.y[p], label(r, c), `seed ${seed} pixel ${p} came from (${r}, ${c})`);
     }
     // Rows run down by one; columns by +1 (as is) or -1 (flipped).
-    assert.equal(b.x[3 * 8] ! - b.x[0]!, 1);
+    assert.equal(b.x[3 * 8]! - b.x[0]!, 1);
     const step = b.x[3 + 1]! - b.x[1]!;
     assert.ok(step === 1 || step === -1);
     if (step === 1) seen.plain++;
