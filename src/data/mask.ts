@@ -8,8 +8,8 @@ import { IGNORE_INDEX, type Mask } from './types.js';
 
 export type MaskEncoding = 'voc' | 'ade20k';
 
-/** Decode `bytes` (a PNG) to class indices; `file` names it in errors. */
-export function decodeMask(bytes: Uint8Array, file: string, encoding: MaskEncoding, numClasses: number): Mask {
+/** The raw 8-bit values of a one-channel PNG: a palette PNG's indices (not its colours) or a grey PNG's levels. */
+export function decodeLabelPng(bytes: Uint8Array, file: string): Mask {
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
@@ -19,7 +19,13 @@ export function decodeMask(bytes: Uint8Array, file: string, encoding: MaskEncodi
   if (png.depth !== 8 || png.channels !== 1) {
     throw new UserError(`${file}: a mask must be an 8-bit palette or grey PNG, got ${png.channels} channel(s) of ${png.depth} bits`);
   }
-  const raw = png.data as Uint8Array;
+  return { width: png.width, height: png.height, data: png.data as Uint8Array };
+}
+
+/** Decode `bytes` (a PNG) to class indices; `file` names it in errors. */
+export function decodeMask(bytes: Uint8Array, file: string, encoding: MaskEncoding, numClasses: number): Mask {
+  const png = decodeLabelPng(bytes, file);
+  const raw = png.data;
   const data = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i]!;

@@ -7,6 +7,8 @@ import { inspectAde20k } from './ade20k.js';
 import { inspectCoco } from './coco.js';
 import { inspectFashionScenes } from './fashion-scenes.js';
 import { inspectVocDetection, inspectVocSegmentation } from './voc.js';
+import { loadAde20kData, loadFashionScenesSegmentation, loadVocSegmentationData } from './segmentation-data.js';
+import type { SegmentationLoadOptions, SegmentationTrainingData } from './segmentation-types.js';
 import { CIFAR10, CIFAR100, CIFAR100_COARSE, loadCifar } from './cifar.js';
 import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder, openImageFolder } from './imagefolder.js';
 import { FASHION_MNIST, MNIST, loadMnistFamily } from './mnist.js';
@@ -31,6 +33,8 @@ export interface AnnotatedDatasetEntry {
   task: 'detection' | 'segmentation';
   description: string;
   inspect(options: ReaderOptions): Promise<DatasetSummary>;
+  /** Frames and masks in memory for segmentation training (segmentation-data.ts), where the dataset has masks. */
+  loadSegmentation?(options: SegmentationLoadOptions): Promise<SegmentationTrainingData>;
 }
 
 export type AnyDatasetEntry = DatasetEntry | AnnotatedDatasetEntry;
@@ -61,14 +65,15 @@ const entries: AnyDatasetEntry[] = [
     defaultAugment: 'random-resized-crop',
   },
   { name: 'voc-detection', task: 'detection', description: 'PASCAL VOC 2007/2012 boxes, 20 classes (VOCdevkit: Annotations/*.xml, ImageSets/Main)', inspect: inspectVocDetection },
-  { name: 'voc-segmentation', task: 'segmentation', description: 'PASCAL VOC 2007/2012 masks, 21 classes (SegmentationClass/*.png, 255 = ignore)', inspect: inspectVocSegmentation },
+  { name: 'voc-segmentation', task: 'segmentation', description: 'PASCAL VOC 2007/2012 masks, 21 classes (SegmentationClass/*.png, 255 = ignore)', inspect: inspectVocSegmentation, loadSegmentation: loadVocSegmentationData },
   { name: 'coco', task: 'detection', description: 'COCO 2017 instances, 80 classes (annotations/instances_<split>2017.json)', inspect: inspectCoco },
-  { name: 'ade20k', task: 'segmentation', description: 'ADE20K scene parsing, 150 classes (ADEChallengeData2016/, 0 = ignore)', inspect: inspectAde20k },
+  { name: 'ade20k', task: 'segmentation', description: 'ADE20K scene parsing, 150 classes (ADEChallengeData2016/, 0 = ignore)', inspect: inspectAde20k, loadSegmentation: loadAde20kData },
   {
     name: 'fashion-scenes',
     task: 'detection',
     description: '1-3 real Fashion-MNIST items on a 64x64 canvas, tight boxes and per-pixel masks (seeded; limits = scene counts)',
     inspect: inspectFashionScenes,
+    loadSegmentation: loadFashionScenesSegmentation,
   },
 ];
 
@@ -119,6 +124,18 @@ export function defaultAugmentKind(name: string): AugmentKind {
 /** A config's or command line's augmentation setting spelled out for training on `dataset` (see resolveAugment). */
 export function augmentFor(dataset: string, setting: AugmentSetting): Augment {
   return resolveAugment(setting, defaultAugmentKind(dataset));
+}
+
+/** Names of the datasets with segmentation masks a training loop can load (loadSegmentation). */
+export function segmentationDatasetNames(): string[] {
+  return [...byName.values()].flatMap((e) => (e.task !== 'classification' && e.loadSegmentation ? [e.name] : []));
+}
+
+/** A segmentation dataset's frames and masks in memory; a UserError naming the valid ones otherwise. */
+export function loadSegmentationDataset(name: string, options: SegmentationLoadOptions): Promise<SegmentationTrainingData> {
+  const entry = byName.get(name);
+  if (entry && entry.task !== 'classification' && entry.loadSegmentation) return entry.loadSegmentation(options);
+  throw unknownName('segmentation dataset', name, segmentationDatasetNames());
 }
 
 /** Any dataset by name. */
