@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { benchCommand } from './bench.js';
 import { datasetsCommand } from './datasets.js';
 import { doctorCommand } from './doctor.js';
+import { evalCommand } from './eval.js';
 import { jobCommand } from './job.js';
 import { modelsCommand } from './models.js';
 import { reportCommand } from './report.js';
@@ -12,4 +13,4 @@ import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand];
+export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand, evalCommand];
