@@ -88,6 +88,9 @@ export async function readCocoGroundTruth(file: string): Promise<CocoGroundTruth
   const annotations = objects(doc, 'annotations', file).map((a, i): CocoGroundTruth => {
     const where = `annotations[${i}]`;
     const id = numberField(a, 'id', file, where);
+    // COCOeval records a match as the ground truth's id and tests it for non-zero (cocoeval.py:295, 375), so
+    // a match to id 0 would silently count as a false positive there; refuse rather than differ or mislead.
+    if (id === 0) throw new UserError(`${file}: ${where}: field 'id' is 0 (expected a non-zero annotation id; COCOeval takes a match to id 0 for no match)`);
     const imageId = numberField(a, 'image_id', file, `${where} (id ${id})`);
     const categoryId = numberField(a, 'category_id', file, `${where} (id ${id})`);
     if (!knownImages.has(imageId)) throw new UserError(`${file}: ${where} (id ${id}): image_id ${imageId} is not in 'images'`);
