@@ -18,8 +18,11 @@ const USED_FIELDS: Record<string, readonly string[]> = {
 
 type Json = Record<string, unknown>;
 
-/** `scan`: a ground-truth file too large for one string is scanned list by list, keeping the used fields. */
-async function readJson(file: string, what: string, scan = false): Promise<unknown> {
+/**
+ * `scanAbove`: a ground-truth file larger than this many bytes is scanned list by list, keeping only the
+ * used fields, instead of being read as one string.
+ */
+async function readJson(file: string, what: string, scanAbove = Infinity): Promise<unknown> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -27,7 +30,7 @@ async function readJson(file: string, what: string, scan = false): Promise<unkno
     throw new UserError(`${file}: no such file (expected ${what})`);
   }
   // instances_train2017.json (448 MB) is close to V8's longest string: scan it element by element instead.
-  if (scan && size > STREAM_PARSE_ABOVE) {
+  if (size > scanAbove) {
     try {
       return scanTopLevelArrays(await readFile(file), LISTS, (key, element) => pick(element, USED_FIELDS[key]!));
     } catch (err) {
@@ -74,9 +77,9 @@ function objects(doc: Json, key: string, file: string): Json[] {
   return list as Json[];
 }
 
-/** A COCO instances JSON as COCOeval sees it. */
-export async function readCocoGroundTruth(file: string): Promise<CocoGroundTruthFile> {
-  const doc = await readJson(file, 'COCO ground truth: an instances_<split>.json', true);
+/** A COCO instances JSON as COCOeval sees it. `streamAbove`: see STREAM_PARSE_ABOVE (a test lowers it). */
+export async function readCocoGroundTruth(file: string, options: { streamAbove?: number } = {}): Promise<CocoGroundTruthFile> {
+  const doc = await readJson(file, 'COCO ground truth: an instances_<split>.json', options.streamAbove ?? STREAM_PARSE_ABOVE);
   if (!isObject(doc)) throw new UserError(`${file}: expected a JSON object with images, annotations and categories (COCO instances JSON)`);
   const imageIds = objects(doc, 'images', file).map((img, i) => numberField(img, 'id', file, `images[${i}]`));
   const categories = objects(doc, 'categories', file).map((c, i) => {
