@@ -96,7 +96,7 @@ export function cocoIou(dt: Box, gt: Box, crowd: boolean): number {
   return inter / (crowd ? da : da + gt[2] * gt[3] - inter);
 }
 
-/** Indices of `items` ordered by descending score; equal scores keep their order (np.argsort(-s, kind='mergesort')). */
+/** Indices ordered by descending score; equal scores keep their order (np.argsort(-s, kind='mergesort')). */
 function byScoreStable(scores: ArrayLike<number>): number[] {
   const order = Array.from({ length: scores.length }, (_, i) => i);
   return order.sort((a, b) => (scores[a]! > scores[b]! ? -1 : scores[a]! < scores[b]! ? 1 : a - b));
@@ -147,7 +147,7 @@ function evaluateImage(cell: Cell, [lo, hi]: readonly [number, number]): ImageEv
   const gtId = gtOrder.map((i) => gts[i]!.id);
   const outcome = new Uint8Array(T * D);
   const dtOutside = dts.map((d) => {
-    const area = d.bbox[2] * d.bbox[3]; // loadRes sets a box result's area to w * h (coco.py loadRes)
+    const area = d.bbox[2] * d.bbox[3]; // loadRes sets a box result's area to w * h (coco.py:338)
     return area < lo || area > hi;
   });
   for (let t = 0; t < T; t++) {
@@ -242,7 +242,7 @@ function meanOfPresent(values: number[]): number {
 const percentOrNull = (v: number): number | null => (v > -1 ? v * 100 : null);
 
 export function evaluateCoco(input: CocoEvalInput): CocoEvalResult {
-  // COCOeval.__init__ and evaluate(): sorted unique image and category ids (cocoeval.py:87-88, 132-134).
+  // COCOeval.__init__ and evaluate(): sorted unique image and category ids (cocoeval.py:80-81, 134-136).
   const imageIds = [...new Set(input.imageIds)].sort((a, b) => a - b);
   const categories = [...new Map(input.categories.map((c) => [c.id, c])).values()].sort((a, b) => a.id - b.id);
   const K = categories.length;
