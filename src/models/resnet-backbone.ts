@@ -12,6 +12,7 @@
 import { tfl } from '../engine/tf.js';
 import { UserError } from '../engine/errors.js';
 import type { ModelContext, SymbolicTensor } from './blocks.js';
+import { MaxPool } from './max-pool.js';
 
 export interface ResNetBackboneConfig {
   /** Bottleneck blocks per stage, e.g. [3, 4, 6, 3] (ResNet-50), [3, 4, 23, 3] (ResNet-101). */
@@ -50,7 +51,7 @@ export function resnetBackbone(ctx: ModelContext, input: SymbolicTensor, config:
   const dilated = { 32: [false, false, false], 16: [false, false, true], 8: [false, true, true] }[outputStride];
   let x = ctx.conv(input, width, 7, 2, 'stem_conv');
   x = ctx.act(ctx.bn(x, 'stem_bn'), 'stem_act');
-  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(x) as SymbolicTensor;
+  x = new MaxPool({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(x) as SymbolicTensor;
   let stride4: SymbolicTensor | undefined;
   let dilation = 1;
   for (let stage = 0; stage < 4; stage++) {

@@ -9,6 +9,7 @@
 import { tfl } from '../engine/tf.js';
 import { UserError } from '../engine/errors.js';
 import { ModelContext, glorotUniform, type SymbolicTensor } from './blocks.js';
+import { MaxPool } from './max-pool.js';
 import type { BuiltModel, ModelBuildOptions } from './types.js';
 
 export interface UNetConfig {
@@ -39,7 +40,7 @@ export function buildUNet(config: UNetConfig, options: ModelBuildOptions): Built
   for (let level = 0; level < levels; level++) {
     x = doubleConv(ctx, x, base * 2 ** level, `down${level + 1}`);
     skips.push(x);
-    x = tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `down${level + 1}_pool` }).apply(x) as SymbolicTensor;
+    x = new MaxPool({ poolSize: 2, strides: 2, name: `down${level + 1}_pool` }).apply(x) as SymbolicTensor;
   }
   x = doubleConv(ctx, x, base * 2 ** levels, 'bottom');
   for (let level = levels - 1; level >= 0; level--) {
