@@ -16,6 +16,7 @@ import { tfl } from '../engine/tf.js';
 import { UserError } from '../engine/errors.js';
 import { ModelContext, glorotUniform, type SymbolicTensor } from './blocks.js';
 import { efficientNetTrunk } from './efficientnet.js';
+import { NearestUpsample } from './nearest-upsample.js';
 import type { BuiltModel, ModelBuildOptions } from './types.js';
 
 export interface EfficientNetUNetConfig {
@@ -48,7 +49,7 @@ export function buildEfficientNetUNet(config: EfficientNetUNetConfig, options: M
   let x = stages[6]!;
   config.decoderChannels.forEach((filters, i) => {
     const name = `decoder${i + 1}`;
-    x = tfl.layers.upSampling2d({ size: [2, 2], name: `${name}_upsample` }).apply(x) as SymbolicTensor;
+    x = new NearestUpsample({ factor: 2, name: `${name}_upsample` }).apply(x) as SymbolicTensor;
     const skip = skips[i];
     if (skip) x = tfl.layers.concatenate({ name: `${name}_concat` }).apply([x, skip]) as SymbolicTensor;
     x = convBnAct(ctx, x, filters, `${name}_1`);
