@@ -11,6 +11,7 @@ import { getModel, modelNames } from '../../src/models/registry.js';
 import { trainableParams } from '../../src/models/summary.js';
 import { BilinearResize } from '../../src/models/bilinear-resize.js';
 import { NearestUpsample } from '../../src/models/nearest-upsample.js';
+import { AtrousConv2D } from '../../src/models/atrous-conv.js';
 import type { BuiltModel } from '../../src/models/types.js';
 import { ReluLayer } from '../../src/activations/layers/baselines.js';
 import { AshLayer } from '../../src/activations/layers/ash.js';
@@ -89,6 +90,18 @@ test('paper-size parameter counts: U-Net and EfficientNet-B0 U-Net as published,
     assert.equal(paramsOf(built.model, /^(stem|layer)/), backbone, `${name}: backbone`);
     assert.equal(trainableParams(built.model), backbone + deeplabHeadParams(21), `${name}: total`);
     assertSitesAccountedFor(built, ReluLayer, 1 + 3 * blocks + 6 + 3);
+    // Output stride 16 on a 64x64 input: stage 1 (low-level features) at 16x16, stage 3 and the dilated
+    // stage 4 at 4x4; every 3x3 conv of stage 4 at rate 2, ASPP at 6/12/18; the decoder works at 16x16.
+    const shapeOf = (layer: string) => built.model.getLayer(layer).outputShape;
+    assert.deepEqual(shapeOf('layer1_1_add'), [null, 16, 16, 256]);
+    assert.deepEqual(shapeOf('layer3_1_add'), [null, 4, 4, 1024]);
+    assert.deepEqual(shapeOf('layer4_3_act3'), [null, 4, 4, 2048]);
+    const rates = built.model.layers.filter((l) => l instanceof AtrousConv2D).map((l) => [l.name, (l as AtrousConv2D).dilationRate]);
+    assert.deepEqual(rates, [
+      ['layer4_1_conv2', 2], ['layer4_2_conv2', 2], ['layer4_3_conv2', 2],
+      ['aspp_rate1_conv', 6], ['aspp_rate2_conv', 12], ['aspp_rate3_conv', 18],
+    ]);
+    assert.deepEqual(shapeOf('decoder_2_act'), [null, 16, 16, 256]);
     built.model.dispose();
   }
 });
