@@ -42,8 +42,10 @@ export function maxPool2d(x: tf.Tensor4D, kernel: number, stride: number, paddin
       for (let b = 0; b < kernel; b++) {
         let window: tf.Tensor = tf.slice(padded, [0, a, b, 0], [n, stride * rows.out, stride * cols.out, c]);
         if (stride > 1) {
-          window = tf.reshape(window, [n, rows.out, stride, cols.out, stride, c]);
-          window = tf.slice(window, [0, 0, 0, 0, 0, 0], [n, rows.out, 1, cols.out, 1, c]);
+          // Every stride-th row and column, with rank-4 ops only (the WASM backend slices rank 6 slowly):
+          // rows split as (out, stride), columns and channels as (out, stride * c); keep phase 0 of each.
+          window = tf.reshape(window, [n * rows.out, stride, cols.out, stride * c]);
+          window = tf.slice(window, [0, 0, 0, 0], [n * rows.out, 1, cols.out, c]);
         }
         window = tf.reshape(window, [n, rows.out, cols.out, c]);
         result = (result ? tf.maximum(result, window) : window) as tf.Tensor4D;
