@@ -78,8 +78,8 @@ const listCommand: CommandModule<object, ListArgs> = {
   builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
   handler: (args) => {
     const models = modelNames().map((name) => {
-      const { family, description } = getModel(name);
-      return { name, family, description };
+      const { family, task, description } = getModel(name);
+      return { name, family, task: task ?? 'classification', description };
     });
     const patterns = modelPatterns();
     if (args.json) {
@@ -87,7 +87,8 @@ const listCommand: CommandModule<object, ListArgs> = {
       return;
     }
     const width = Math.max(...models.map((m) => m.name.length));
-    for (const m of models) process.stdout.write(`${m.name.padEnd(width)}  ${m.description}\n`);
+    const taskWidth = Math.max(...models.map((m) => m.task.length));
+    for (const m of models) process.stdout.write(`${m.name.padEnd(width)}  ${m.task.padEnd(taskWidth)}  ${m.description}\n`);
     process.stdout.write('\nand any name of the form:\n');
     for (const p of patterns) process.stdout.write(`  ${p.syntax}\n    ${p.description}\n`);
   },

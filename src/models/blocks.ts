@@ -5,6 +5,8 @@ import { Rng } from '../engine/random.js';
 import { createActivation } from '../activations/registry.js';
 import { BatchNorm } from './batch-norm.js';
 import { SeededDropout } from './dropout.js';
+import { AtrousConv2D } from './atrous-conv.js';
+import { BilinearResize } from './bilinear-resize.js';
 import type { BuiltModel, KeptActivation, ModelBuildOptions } from './types.js';
 
 export type SymbolicTensor = tfl.SymbolicTensor;
@@ -64,7 +66,16 @@ export class ModelContext {
     return tfl.layers.activation({ activation: fn, name }).apply(x) as SymbolicTensor;
   }
 
+  /** 'same'-padded conv; a dilated one (stride 1) is an AtrousConv2D, since tfjs's conv2d has no dilated gradient. */
   conv(x: SymbolicTensor, filters: number, kernelSize: number, strides: number, name: string, options: ConvOptions = {}): SymbolicTensor {
+    const dilation = options.dilation ?? 1;
+    if (dilation > 1) {
+      if (strides !== 1) throw new Error(`layer ${name}: a dilated conv must have stride 1, got ${strides}`);
+      const kernelInitializer = (options.initializer ?? heFanIn)(this.seed());
+      return new AtrousConv2D({ filters, kernelSize, dilationRate: dilation, padding: 'same', useBias: options.useBias ?? false, kernelInitializer, name }).apply(
+        x,
+      ) as SymbolicTensor;
+    }
     return tfl.layers
       .conv2d({
         filters,
@@ -93,6 +104,27 @@ export class ModelContext {
         name,
       })
       .apply(x) as SymbolicTensor;
+  }
+
+  /** Transposed conv (kernel = stride = `factor`): a learned x`factor` upsampling, as U-Net's up-convolution. */
+  upConv(x: SymbolicTensor, filters: number, factor: number, name: string, options: Pick<ConvOptions, 'useBias' | 'initializer'> = {}): SymbolicTensor {
+    return tfl.layers
+      .conv2dTranspose({
+        filters,
+        kernelSize: factor,
+        strides: factor,
+        padding: 'same',
+        useBias: options.useBias ?? true,
+        kernelInitializer: (options.initializer ?? heFanIn)(this.seed()),
+        name,
+      })
+      .apply(x) as SymbolicTensor;
+  }
+
+  /** Bilinear resize (aligned corners) to [height, width]; no layer when x already has that size. */
+  resize(x: SymbolicTensor, height: number, width: number, name: string): SymbolicTensor {
+    if (x.shape[1] === height && x.shape[2] === width) return x;
+    return new BilinearResize({ height, width, name }).apply(x) as SymbolicTensor;
   }
 
   dense(x: SymbolicTensor, units: number, name: string, initializer: InitializerFactory = glorotUniform): SymbolicTensor {

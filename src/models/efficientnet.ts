@@ -15,7 +15,7 @@ import { UserError } from '../engine/errors.js';
 import { ModelContext, heFanOut, uniformFanOutThird, type SymbolicTensor } from './blocks.js';
 import type { BuiltModel, ModelBuildOptions } from './types.js';
 
-interface StageArgs {
+export interface StageArgs {
   kernel: number;
   repeats: number;
   filtersIn: number;
@@ -25,7 +25,7 @@ interface StageArgs {
 }
 
 /** The B0 stages (the reference implementation's DEFAULT_BLOCKS_ARGS); every block has SE ratio 0.25. */
-const B0_STAGES: StageArgs[] = [
+export const B0_STAGES: StageArgs[] = [
   { kernel: 3, repeats: 1, filtersIn: 32, filtersOut: 16, expand: 1, stride: 1 },
   { kernel: 3, repeats: 2, filtersIn: 16, filtersOut: 24, expand: 6, stride: 2 },
   { kernel: 5, repeats: 2, filtersIn: 24, filtersOut: 40, expand: 6, stride: 2 },
@@ -35,7 +35,7 @@ const B0_STAGES: StageArgs[] = [
   { kernel: 3, repeats: 1, filtersIn: 192, filtersOut: 320, expand: 6, stride: 1 },
 ];
 const SE_RATIO = 0.25;
-const BN_EPSILON = 1e-3;
+export const BN_EPSILON = 1e-3;
 
 export interface EfficientNetConfig {
   /** Channel multiplier (B0: 1.0). */
@@ -119,14 +119,24 @@ function mbConv(
   return y;
 }
 
-export function buildEfficientNet(config: EfficientNetConfig, options: ModelBuildOptions): BuiltModel {
+export type EfficientNetTrunkConfig = Pick<EfficientNetConfig, 'width' | 'depth' | 'dropConnect' | 'seActivation'>;
+
+export interface EfficientNetTrunk {
+  /** The stem's activated output (stride 2). */
+  stem: SymbolicTensor;
+  /** The output of each of the 7 stages' last block (strides 2, 4, 8, 16, 16, 32, 32). */
+  stages: SymbolicTensor[];
+}
+
+/** Stem and MBConv stages, without the 1x1 head conv: the classifier's body and the segmenters' encoder. */
+export function efficientNetTrunk(ctx: ModelContext, input: SymbolicTensor, config: EfficientNetTrunkConfig): EfficientNetTrunk {
   const { width, depth } = config;
   if (!(width > 0 && depth > 0)) throw new UserError(`EfficientNet width and depth multipliers must be > 0, got ${width} and ${depth}`);
   const seActivation = config.seActivation ?? 'plugged';
-  const ctx = new ModelContext(options);
-  const input = tfl.input({ shape: options.inputShape, name: 'image' });
   let x = ctx.conv(input, roundFilters(32, width), 3, 2, 'stem_conv', { initializer: heFanOut });
   x = ctx.act(ctx.bn(x, 'stem_bn', BN_EPSILON), 'stem_act');
+  const stem = x;
+  const stages: SymbolicTensor[] = [];
 
   const totalBlocks = B0_STAGES.reduce((sum, s) => sum + roundRepeats(s.repeats, depth), 0);
   let blockIndex = 0;
@@ -145,8 +155,18 @@ export function buildEfficientNet(config: EfficientNetConfig, options: ModelBuil
       x = mbConv(ctx, x, args, rate, seActivation, `block${stageIndex + 1}${String.fromCharCode(97 + i)}`);
       blockIndex++;
     }
+    stages.push(x);
   });
+  return { stem, stages };
+}
 
+export function buildEfficientNet(config: EfficientNetConfig, options: ModelBuildOptions): BuiltModel {
+  const { width, depth } = config;
+  if (!(width > 0 && depth > 0)) throw new UserError(`EfficientNet width and depth multipliers must be > 0, got ${width} and ${depth}`);
+  const ctx = new ModelContext(options);
+  const input = tfl.input({ shape: options.inputShape, name: 'image' });
+  const { stages } = efficientNetTrunk(ctx, input, config);
+  let x = stages[stages.length - 1]!;
   x = ctx.conv(x, roundFilters(1280, width), 1, 1, 'top_conv', { initializer: heFanOut });
   x = ctx.act(ctx.bn(x, 'top_bn', BN_EPSILON), 'top_act');
   const logits = ctx.head(x, options.numClasses, { dropout: config.dropout, initializer: uniformFanOutThird });

@@ -6,6 +6,9 @@ import { buildPreActResNet } from './resnet.js';
 import { buildWideResNet, wrnBlocksPerGroup } from './wrn.js';
 import { buildDenseNetBC, denseLayersPerBlock } from './densenet.js';
 import { EFFICIENTNET_VARIANTS, buildEfficientNet } from './efficientnet.js';
+import { buildUNet } from './unet.js';
+import { buildDeepLabV3Plus, type DeepLabV3PlusConfig } from './deeplabv3plus.js';
+import { buildEfficientNetUNet } from './efficientnet-unet.js';
 import type { ModelEntry, ModelPattern } from './types.js';
 
 type BuildOptions = Parameters<ModelEntry['build']>[0];
@@ -109,6 +112,86 @@ const entries: ModelEntry[] = [
   },
   ...CANONICAL_PATTERNED.map((name) => resolvePattern(name)!),
 ];
+
+/** The paper's DeepLabV3+ head (output stride 16), on a ResNet-50 or -101 backbone. */
+function deeplabPaper(blocks: [number, number, number, number], name: string): DeepLabV3PlusConfig {
+  return {
+    backbone: { blocks, width: 64, outputStride: 16 },
+    asppRates: [6, 12, 18],
+    asppChannels: 256,
+    lowLevelChannels: 48,
+    decoderChannels: 256,
+    dropout: 0.5,
+    name,
+  };
+}
+
+// Tables 6-7: per-pixel logits [N, H, W, classes] at the input resolution. The small variants train on a CPU.
+const segmentationEntries: ModelEntry[] = [
+  {
+    name: 'unet',
+    family: 'unet',
+    task: 'segmentation',
+    description: 'U-Net (Ronneberger 2015): 4 down/up levels, 64-1024 channels, 2x2 up-convs; same padding + BN (input: multiple of 16)',
+    build: (o) => buildUNet({ base: 64, levels: 4, name: 'unet' }, o),
+  },
+  {
+    name: 'unet-small',
+    family: 'unet',
+    task: 'segmentation',
+    description: 'U-Net for CPUs: 3 down/up levels, 16-128 channels, same padding + BN (input: multiple of 8)',
+    build: (o) => buildUNet({ base: 16, levels: 3, name: 'unet-small' }, o),
+  },
+  {
+    name: 'deeplabv3plus-resnet50',
+    family: 'deeplabv3plus',
+    task: 'segmentation',
+    description: 'DeepLabV3+ (Chen 2018): ResNet-50 at output stride 16, ASPP rates 6/12/18 + image pooling, 48-channel stride-4 decoder',
+    build: (o) => buildDeepLabV3Plus(deeplabPaper([3, 4, 6, 3], 'deeplabv3plus-resnet50'), o),
+  },
+  {
+    name: 'deeplabv3plus-resnet101',
+    family: 'deeplabv3plus',
+    task: 'segmentation',
+    description: 'DeepLabV3+ (Chen 2018): ResNet-101 at output stride 16, ASPP rates 6/12/18 + image pooling, 48-channel stride-4 decoder',
+    build: (o) => buildDeepLabV3Plus(deeplabPaper([3, 4, 23, 3], 'deeplabv3plus-resnet101'), o),
+  },
+  {
+    name: 'deeplabv3plus-small',
+    family: 'deeplabv3plus',
+    task: 'segmentation',
+    // The paper's rates suit a 33x33 stride-16 map (513-pixel crops); 1/2/3 suit the ~4-8 pixel maps of 64-128 pixel inputs.
+    description: 'DeepLabV3+ for CPUs: ResNet with 1 bottleneck per stage (16-128 planes) at output stride 16, ASPP rates 1/2/3 (64 ch), 12-ch low level, 64-ch decoder',
+    build: (o) =>
+      buildDeepLabV3Plus(
+        {
+          backbone: { blocks: [1, 1, 1, 1], width: 16, outputStride: 16 },
+          asppRates: [1, 2, 3],
+          asppChannels: 64,
+          lowLevelChannels: 12,
+          decoderChannels: 64,
+          dropout: 0.5,
+          name: 'deeplabv3plus-small',
+        },
+        o,
+      ),
+  },
+  {
+    name: 'efficientnet-b0-unet',
+    family: 'efficientnet-unet',
+    task: 'segmentation',
+    description: 'EfficientNet-B0 encoder + U-Net decoder (256/128/64/32/16), as segmentation_models.pytorch Unet (input: multiple of 32)',
+    build: (o) => buildEfficientNetUNet({ width: 1, depth: 1, decoderChannels: [256, 128, 64, 32, 16], name: 'efficientnet-b0-unet' }, o),
+  },
+  {
+    name: 'efficientnet-unet-small',
+    family: 'efficientnet-unet',
+    task: 'segmentation',
+    description: 'EfficientNet (width x0.25, depth x0.25) encoder + U-Net decoder (64/32/16/8/8) for CPUs (input: multiple of 32)',
+    build: (o) => buildEfficientNetUNet({ width: 0.25, depth: 0.25, decoderChannels: [64, 32, 16, 8, 8], name: 'efficientnet-unet-small' }, o),
+  },
+];
+entries.push(...segmentationEntries);
 
 const byName = new Map(entries.map((e) => [e.name, e]));
 

@@ -31,7 +31,9 @@ test('summary --json: params, sites, shapes of resnet20 on CIFAR-10', () => {
 test('list shows canonical models and the patterns; bad input exits 2 with a message and no stack', () => {
   const list = ash('list');
   assert.equal(list.status, 0, list.stderr);
-  assert.match(list.stdout, /^wrn28-10 +Wide ResNet-28-10/m);
+  assert.match(list.stdout, /^wrn28-10 +classification +Wide ResNet-28-10/m);
+  assert.match(list.stdout, /^deeplabv3plus-resnet101 +segmentation +DeepLabV3\+ \(Chen 2018\): ResNet-101/m);
+  assert.match(list.stdout, /^unet-small +segmentation +U-Net for CPUs/m);
   assert.match(list.stdout, /densenet<depth>-<k>/);
   const bad = ash('summary', '--model', 'wrn29-10', '--dataset', 'cifar10');
   assert.equal(bad.status, 2);
