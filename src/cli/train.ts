@@ -9,7 +9,7 @@ import cliProgress from 'cli-progress';
 import { DEFAULT_RECIPE } from '../contract/recipe.js';
 import { identityHash, JobSpecSchema, slug } from '../contract/spec.js';
 import { AUGMENT_KINDS } from '../data/augment.js';
-import { getAnyDataset } from '../data/registry.js';
+import { getModel } from '../models/registry.js';
 import { expandJobs, type Job } from '../config/expand.js';
 import { parseSweepInput } from '../config/load.js';
 import type { Plain } from '../config/merge.js';
@@ -93,12 +93,12 @@ export function augmentSetting(value: string | boolean): Plain {
 /** The sweep config that `ash train`'s flags describe. */
 export function trainConfigInput(args: TrainArgs): Plain {
   const out = resolve(args.out);
-  // The task follows the dataset (a segmentation dataset trains a segmenter); the schema checks the model fits it.
+  // The task follows the model (a segmenter trains for segmentation); the schema checks the dataset fits it.
   let task: string = 'classification';
   try {
-    task = getAnyDataset(args.dataset).task;
+    task = getModel(args.model).task ?? 'classification';
   } catch {
-    // An unknown dataset is reported by the schema, with the valid names.
+    // An unknown model is reported by the schema, with the valid names.
   }
   return {
     // The folder above --out names the sweep, so `ash report` over it compares runs trained into its subfolders.

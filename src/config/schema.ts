@@ -8,7 +8,7 @@ import { DataLimitsSchema, PartialTrainRecipeSchema, TrainRecipeSchema } from '.
 import { TaskNameSchema, type TaskName } from '../contract/task-name.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
 import { getModel, isModelName, modelNames } from '../models/registry.js';
-import { getAnyDataset, listDatasets, streamableDatasetNames } from '../data/registry.js';
+import { datasetSupportsTask, getAnyDataset, listDatasets, streamableDatasetNames } from '../data/registry.js';
 
 export { TrainRecipeSchema, PartialTrainRecipeSchema, DataLimitsSchema };
 
@@ -185,10 +185,9 @@ export const SweepConfigSchema = z.strictObject({
 function checkTaskFits(task: TaskName, grid: { model: string[]; dataset: string[] }, ctx: z.RefinementCtx): void {
   const datasets = new Set(listDatasets().map((d) => d.name));
   grid.dataset.forEach((name, index) => {
-    if (!datasets.has(name)) return; // reported by the name check
+    if (!datasets.has(name) || datasetSupportsTask(name, task)) return; // unknown names are reported by the name check
     const datasetTask = getAnyDataset(name).task;
-    if (datasetTask === task) return;
-    const valid = listDatasets().filter((d) => d.task === task).map((d) => d.name);
+    const valid = listDatasets().filter((d) => datasetSupportsTask(d.name, task)).map((d) => d.name);
     ctx.addIssue({
       code: 'custom',
       path: ['grid', 'dataset', index],

@@ -13,7 +13,7 @@ import { CIFAR10, CIFAR100, CIFAR100_COARSE, loadCifar } from './cifar.js';
 import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder, openImageFolder } from './imagefolder.js';
 import { FASHION_MNIST, MNIST, loadMnistFamily } from './mnist.js';
 import { summariseClassification, type DatasetSummary } from './summary.js';
-import type { ClassificationData, ReaderOptions, TrainingData } from './types.js';
+import type { ClassificationData, DatasetTask, ReaderOptions, TrainingData } from './types.js';
 
 export interface DatasetEntry {
   name: string;
@@ -124,6 +124,15 @@ export function defaultAugmentKind(name: string): AugmentKind {
 /** A config's or command line's augmentation setting spelled out for training on `dataset` (see resolveAugment). */
 export function augmentFor(dataset: string, setting: AugmentSetting): Augment {
   return resolveAugment(setting, defaultAugmentKind(dataset));
+}
+
+/** Whether `name` can be trained on for `task` (fashion-scenes has boxes and masks: detection and segmentation). */
+export function datasetSupportsTask(name: string, task: DatasetTask): boolean {
+  const entry = byName.get(name);
+  if (!entry) return false;
+  if (task === 'classification') return entry.task === 'classification';
+  if (task === 'segmentation') return entry.task !== 'classification' && entry.loadSegmentation !== undefined;
+  return entry.task === 'detection';
 }
 
 /** Names of the datasets with segmentation masks a training loop can load (loadSegmentation). */

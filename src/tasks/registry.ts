@@ -3,11 +3,13 @@
 import type { TaskName } from '../contract/task-name.js';
 import type { JobSpec } from '../contract/spec.js';
 import { classificationTask } from './classification/index.js';
+import { segmentationTask } from './segmentation/index.js';
 import { runTask } from './loop.js';
 import type { Task, TrainHooks, TrainOutcome } from './task.js';
 
 const tasks: Partial<Record<TaskName, Task>> = {
   classification: classificationTask,
+  segmentation: segmentationTask,
 };
 
 export function getTask(name: TaskName): Task {
