@@ -134,7 +134,7 @@ test('deeplabv3plus-small: WASM gradients (plain and native kernels) match the c
 const STEPS = 6;
 
 for (const name of SMALL) {
-  test(`${name}: ${STEPS} Adam steps with ash on WASM lower the per-pixel loss on a fixed batch`, async () => {
+  test(`${name}: ${STEPS} Adam steps with ash on WASM lower the per-pixel loss on a fixed batch`, async (t) => {
     await initEngine({ backend: 'wasm' });
     const { model } = build(name, 2);
     // Adam: one step size that suits all three (SGD with momentum needs 0.05-0.1 here, and diverges with ASH
@@ -160,6 +160,7 @@ for (const name of SMALL) {
       model.dispose();
     }
     const [first, last] = [losses[0]!, losses[losses.length - 1]!];
+    t.diagnostic(`losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
     assert.ok(losses.every(Number.isFinite), `${name}: losses ${losses.join(', ')}`);
     assert.ok(last < 0.6 * first, `${name}: loss went from ${first} to ${last} (${losses.map((l) => l.toFixed(3)).join(' ')})`);
   });

@@ -211,3 +211,20 @@ test('nearest upsampling: upSampling2d values; gradient = the sum of dy over eac
     }
   }
 });
+
+test('every small segmenter survives toJSON / modelFromJSON (its custom layers registered): same outputs with the same weights', async () => {
+  await initEngine({ backend: 'cpu' });
+  for (const name of ['unet-small', 'deeplabv3plus-small', 'efficientnet-unet-small']) {
+    const { model } = getModel(name).build({ activation: { name: 'ash', k: 0.2 }, numClasses: 4, inputShape: [32, 32, 3], seed: 4 });
+    const copy = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(JSON.stringify(model.toJSON(null, false))) as never });
+    copy.setWeights(model.getWeights());
+    const x = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 9);
+    const a = model.predict(x) as tf.Tensor;
+    const b = copy.predict(x) as tf.Tensor;
+    assert.deepEqual(b.shape, [2, 32, 32, 4]);
+    assert.deepEqual(Array.from(b.dataSync()), Array.from(a.dataSync()), name);
+    tf.dispose([x, a, b]);
+    model.dispose();
+    copy.dispose();
+  }
+});
