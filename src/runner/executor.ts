@@ -11,7 +11,7 @@ import type { EpochRecord } from '../tasks/spec.js';
 import { isJobMessage, type JobMessage } from './messages.js';
 import type { PlannedJob } from './plan.js';
 import { readResult, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
-import { ensureDir, METRICS_FILE, OUTPUT_FILE, readJsonLines, SPEC_FILE, writeJsonAtomic } from './store.js';
+import { ensureDir, METRICS_FILE, OUTPUT_FILE, readJsonLines, refuseLink, SPEC_FILE, writeJsonAtomic } from './store.js';
 
 export type RunnerEvent =
   | { type: 'start'; job: PlannedJob; slot: number; attempt: number; gpu?: string }
@@ -82,6 +82,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   const gpu = options.gpus && options.gpus.length > 0 ? options.gpus[slot % options.gpus.length] : undefined;
   options.onEvent?.({ type: 'start', job, slot, attempt, ...(gpu === undefined ? {} : { gpu }) });
   const output = join(job.dir, OUTPUT_FILE);
+  refuseLink(output);
   const subprocess = execa(command.file, command.args(resolve(job.dir)), {
     ipc: true,
     serialization: 'json',
