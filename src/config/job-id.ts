@@ -1,15 +1,21 @@
 // Canonical JSON and content-hashed job ids: two specs that mean the same get the same id, whatever
 // order their keys were written in.
 import { createHash } from 'node:crypto';
+import { assertJsonDepth } from '../engine/json-depth.js';
 
-/** A copy with object keys sorted at every depth and undefined values dropped. */
+/** A copy with object keys sorted at every depth and undefined values dropped; a value nested too deep to walk is a UserError. */
 export function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
+  assertJsonDepth(value);
+  return sortKeys(value);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = canonicalize(v);
+      if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;
   }

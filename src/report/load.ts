@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { nestedDeeperThan, tooDeepMessage } from '../engine/json-depth.js';
 import { RESULT_SCHEMA_VERSION, resultFileSchema, type ResultFile } from './result-schema.js';
 
 export interface LoadedResult {
@@ -76,6 +77,8 @@ export function readResultFile(file: string, fallbackSweep: string): LoadedResul
   } catch (err) {
     return { file, message: `not valid JSON (${(err as Error).message}); the job may have been killed while writing it` };
   }
+  // Everything after this walks the value recursively (the schema, the recipe's JSON text).
+  if (nestedDeeperThan(raw)) return { file, message: tooDeepMessage() };
   const parsed = resultFileSchema.safeParse(raw);
   if (!parsed.success) return { file, message: describeSchemaProblem(file, raw) };
   return { file, sweep: parsed.data.spec.sweep ?? fallbackSweep, result: parsed.data };

@@ -3,7 +3,18 @@
 import { join } from 'node:path';
 import { canonicalJson } from '../config/job-id.js';
 import type { Job } from '../config/expand.js';
-import { readResult, type JobResult } from './result.js';
+import { UserError } from '../engine/errors.js';
+import { readResult, resultPath, type JobResult } from './result.js';
+
+/** Whether two specs mean the same; a stored one that cannot be compared is an error naming its file. */
+function sameJson(stored: unknown, planned: unknown, file: string): boolean {
+  try {
+    return canonicalJson(stored) === canonicalJson(planned);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(`${file}: spec: ${err.message}; delete the file to run the job again`);
+    throw err;
+  }
+}
 
 export type JobState = 'done' | 'todo' | 'retry';
 
@@ -26,7 +37,7 @@ export function planJobs(jobs: Job[], sweepDir: string): Plan {
     const dir = join(sweepDir, job.id);
     const previous = readResult(dir);
     if (!previous) return { ...job, dir, state: 'todo' };
-    const sameSpec = canonicalJson(previous.spec) === canonicalJson(job.spec);
+    const sameSpec = sameJson(previous.spec, job.spec, resultPath(dir));
     if (!sameSpec) return { ...job, dir, state: 'todo' };
     return { ...job, dir, state: previous.status === 'failed' ? 'retry' : 'done', previous };
   });
