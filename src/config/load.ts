@@ -145,7 +145,10 @@ export function loadSweepConfig(file: string, options: LoadOptions = {}): Loaded
     input = deepMerge(input, rest) as Plain;
   }
   if (top.extends !== undefined) input = { extends: top.extends, ...input };
-  for (const set of sets) applySet(input, set);
+  for (const set of sets) {
+    const problem = applySet(input, set);
+    if (problem) problems.push({ where: `--set:${set.raw}`, path: set.path.join('.'), message: problem });
+  }
 
   const parsed = SweepConfigSchema.safeParse(input);
   if (parsed.success && problems.length === 0) {

@@ -9,6 +9,7 @@ import { activationNames, activationOptionsSchema } from '../activations/registr
 import { isModelName, modelNames } from '../models/registry.js';
 import { datasetNames, streamableDatasetNames } from '../data/registry.js';
 import { AUGMENT_KINDS } from '../data/augment.js';
+import { MAX_BATCH_SIZE, MAX_EPOCHS, MAX_JOBS, MAX_RETRIES, MAX_SEED, MAX_SEEDS } from './limits.js';
 
 /** `expected one of: a, b, c` with the names sorted. */
 export function oneOf(names: readonly string[]): string {
@@ -65,8 +66,8 @@ function recipeShape<M extends 'full' | 'partial'>(mode: M) {
   const group = <T extends z.ZodType>(schema: T) =>
     (mode === 'full' ? schema.prefault({} as never) : schema.optional()) as M extends 'full' ? z.ZodPrefault<T> : z.ZodOptional<T>;
   return {
-    epochs: field(positiveInt, d.epochs),
-    batchSize: field(positiveInt, d.batchSize),
+    epochs: field(positiveInt.max(MAX_EPOCHS), d.epochs),
+    batchSize: field(positiveInt.max(MAX_BATCH_SIZE), d.batchSize),
     optimizer: group(
       z.strictObject({
         name: field(z.literal('sgd'), d.optimizer.name),
@@ -197,7 +198,7 @@ export const SweepConfigSchema = z.strictObject({
   extends: z.string().min(1).optional(),
   backend: z.enum(BACKEND_CHOICES).default('auto'),
   grid: GridSchema,
-  seeds: uniqueList(z.int().min(0), 'seed', 'seeds'),
+  seeds: uniqueList(z.int().min(0).max(MAX_SEED, `expected a seed in 0..${MAX_SEED} (seeds are 32-bit)`), 'seed', 'seeds').max(MAX_SEEDS, `expected at most ${MAX_SEEDS} seeds`),
   train: TrainRecipeSchema.prefault({}),
   data: DataLimitsSchema.prefault({}),
   /** Applied on top of train/data: first the dataset's entry, then the model's. */
@@ -208,7 +209,7 @@ export const SweepConfigSchema = z.strictObject({
     })
     .optional(),
   /** How often a failed job (crash, timeout) is started again. Diverged jobs are results and never retried. */
-  retries: z.int().min(0).default(1),
+  retries: z.int().min(0).max(MAX_RETRIES).default(1),
   /** Per-job wall-clock limit; absent means none. */
   timeoutMinutes: z.number().positive().optional(),
   /** The paper table this sweep reproduces, e.g. table2-cifar10 (for the report). */
@@ -217,6 +218,16 @@ export const SweepConfigSchema = z.strictObject({
     .regex(/^table[1-7]-[a-z0-9-]+$/, 'expected a paper table id like table2-cifar10')
     .optional(),
 }).superRefine((config, ctx) => {
+  const { activation, model, dataset } = config.grid;
+  const jobs = activation.length * model.length * dataset.length * config.seeds.length;
+  if (jobs > MAX_JOBS) {
+    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grid'],
+      message: `${n(activation.length, 'activation')} x ${n(model.length, 'model')} x ${n(dataset.length, 'dataset')} x ${n(config.seeds.length, 'seed')} = ${jobs} jobs; at most ${MAX_JOBS} per sweep (split it into several sweeps)`,
+    });
+  }
   // Streaming needs a cache-backed reader; say so at validation time rather than when each job starts.
   const streamable = streamableDatasetNames();
   for (const dataset of config.grid.dataset) {
