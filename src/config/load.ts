@@ -57,7 +57,14 @@ function readChain(file: string, shownAs: string, seen: string[], problems: Conf
     for (const e of errors) problems.push({ where: `${shownAs}:${e.line}:${e.col}`, path: '', message: `YAML syntax error: ${e.message}` });
     return undefined;
   }
-  const value: unknown = source.doc.toJS();
+  let value: unknown;
+  try {
+    // yaml refuses to expand aliases past a limit ("billion laughs"); that is a problem with the file.
+    value = source.doc.toJS();
+  } catch (err) {
+    problems.push({ where: `${shownAs}:1:1`, path: '', message: `too many YAML aliases to expand (${(err as Error).message}); write the values out instead` });
+    return undefined;
+  }
   if (!isPlainObject(value)) {
     const what = value === null || value === undefined ? 'the file is empty' : `the file holds ${Array.isArray(value) ? 'a list' : 'a single value'}`;
     problems.push({ where: `${shownAs}:1:1`, path: '', message: `${what} (expected a mapping of config fields: name, grid, seeds, ...)` });

@@ -55,21 +55,38 @@ export function resetFile(path: string): void {
   closeSync(openNoFollow(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_CREAT));
 }
 
+/** A full disk or quota is the user's to fix: one line naming the file instead of a stack. */
+function diskError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new UserError(`${path}: cannot write: ${code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded'} (free some space and run again)`);
+  }
+  return err;
+}
+
 export function writeFileAtomic(path: string, contents: string, mode = 0o644): void {
   const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
   // 'wx' (O_EXCL) never opens an existing file or a link planted under the temp name.
-  const fd = openSync(temp, 'wx', mode);
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', mode);
+  } catch (err) {
+    throw diskError(path, err);
+  }
   try {
     writeSync(fd, contents);
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
-  }
-  try {
     renameSync(temp, path);
   } catch (err) {
+    // Never leave a half-written (or empty) temp file behind, whatever failed.
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
     rmSync(temp, { force: true });
-    throw err;
+    throw diskError(path, err);
   }
 }
 
@@ -95,6 +112,8 @@ export function appendJsonLine(path: string, value: unknown): void {
   const fd = openForAppend(path);
   try {
     writeSync(fd, `${JSON.stringify(value)}\n`);
+  } catch (err) {
+    throw diskError(path, err);
   } finally {
     closeSync(fd);
   }
