@@ -1,5 +1,5 @@
 // Finding and reading result.json files. A bad file is reported by name and skipped; the rest still loads.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
 import { nestedDeeperThan, tooDeepMessage } from '../engine/json-depth.js';
@@ -38,9 +38,20 @@ const SWEEP_FILE = 'sweep.json';
 /** <root>/result.json (one job), <root>/<job>/result.json (one sweep), <root>/<sweep>/<job>/result.json (many). */
 const MAX_DEPTH = 2;
 
+/** lstat, or undefined when nothing is there. */
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 function findResultFiles(dir: string, depth: number): string[] {
   const own = join(dir, RESULT_FILE);
-  if (existsSync(own) && statSync(own).isFile()) return [own];
+  // A link is listed too, so that readResultFile reports it (and does not follow it).
+  const st = lstatOrUndefined(own);
+  if (st && (st.isFile() || st.isSymbolicLink())) return [own];
   if (depth >= MAX_DEPTH) return [];
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -65,6 +76,9 @@ function describeSchemaProblem(file: string, raw: unknown): string {
 
 /** Reads one result.json; returns a problem (never throws) when it cannot be used. */
 export function readResultFile(file: string, fallbackSweep: string): LoadedResult | LoadProblem {
+  if (lstatOrUndefined(file)?.isSymbolicLink()) {
+    return { file, message: 'is a symbolic link; the report reads only plain result files and does not follow links' };
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

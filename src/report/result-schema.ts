@@ -7,16 +7,35 @@ export const RESULT_SCHEMA_VERSION = 1;
 /** JSON has no NaN: a diverged run's NaN loss is written as null. */
 const metricValue = z.number().nullable();
 
-const ashLayerState = z.looseObject({ layer: z.string(), z: metricValue, alpha: metricValue });
+/**
+ * Bounds on what a metric can be. A training run cannot produce a loss of 1e308, and such a value made
+ * the mean overflow into an "Infinity" CI; accuracies are percentages. History records (curves) get a
+ * looser bound, as a run on its way to diverging can report huge losses before its NaN.
+ */
+const MAX_METRIC = 1e12;
+const MAX_CURVE_VALUE = 1e30;
+const PERCENT_METRICS = new Set(['top1', 'top5']);
+const within = (limit: number) =>
+  metricValue.refine((v) => v === null || Math.abs(v) <= limit, { message: `expected a value within ±${limit.toExponential()} (no run produces more)` });
+const metricsRecord = z.record(z.string(), within(MAX_METRIC)).superRefine((metrics, ctx) => {
+  for (const [key, value] of Object.entries(metrics)) {
+    if (PERCENT_METRICS.has(key) && value !== null && (value < 0 || value > 100)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `${value} is not a percentage (expected 0..100)` });
+    }
+  }
+});
+const curveValue = within(MAX_CURVE_VALUE);
+
+const ashLayerState = z.looseObject({ layer: z.string(), z: curveValue, alpha: curveValue });
 
 const epochRecord = z.looseObject({
   epoch: z.number().int().nonnegative(),
-  trainLoss: metricValue.optional(),
-  valLoss: metricValue.optional(),
-  top1: metricValue.optional(),
-  top5: metricValue.optional(),
-  lr: metricValue.optional(),
-  seconds: metricValue.optional(),
+  trainLoss: curveValue.optional(),
+  valLoss: curveValue.optional(),
+  top1: curveValue.optional(),
+  top5: curveValue.optional(),
+  lr: curveValue.optional(),
+  seconds: curveValue.optional(),
   ash: z.array(ashLayerState).optional(),
 });
 
@@ -39,7 +58,7 @@ export const resultFileSchema = z.looseObject({
   jobId: z.string().min(1),
   status: z.enum(['ok', 'diverged', 'failed']),
   spec: resultSpec,
-  metrics: z.record(z.string(), metricValue).nullable().optional(),
+  metrics: metricsRecord.nullable().optional(),
   history: z.array(epochRecord).optional(),
   env: z
     .looseObject({ backend: z.string().optional(), versions: z.record(z.string(), z.string()).optional() })
