@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { assertReadableDir } from './check.js';
 import { CacheWriter, cacheRoot, fingerprintFiles, openCache, readCache, type CacheKey, type CacheReader } from './cache.js';
 import { decodeCentreCrop, decodeRgb, UnreadableImageError, type CentreCrop } from './decode.js';
 import { holdOutIndices } from './holdout.js';
@@ -160,6 +161,13 @@ function locate(variant: ImageFolderVariant, dataDir?: string): string {
     throw new UserError(`${variant.name}: no data found; ${looked}${variant.howToGet}`);
   }
   return found;
+}
+
+/** The preflight check: the root and its training folder are there and listable (no image is read). */
+export function checkImageFolder(variant: ImageFolderVariant, options: ReaderOptions): void {
+  const root = locate(variant, options.dataDir);
+  assertReadableDir(variant.name, root);
+  assertReadableDir(variant.name, join(root, 'train'));
 }
 
 /** The split used for evaluation: val, else validation, else test. */

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { assertReadableFiles } from './check.js';
 import { readIdx } from './idx.js';
 import type { ClassificationData, ClassificationSplit, LoadOptions } from './types.js';
 
@@ -71,6 +72,11 @@ async function readSplit(imagesFile: string, labelsFile: string, limit?: number)
     if (labels.data[i]! > 9) throw new UserError(`${labelsFile}: label ${labels.data[i]} at record ${i} is outside 0..9`);
   }
   return { split: { count, images: images.data.subarray(0, count * h * w), labels: labels.data.subarray(0, count) }, h, w };
+}
+
+/** The preflight check: the four files are there and readable (nothing is decoded). */
+export function checkMnistFamily(family: MnistFamily, options: LoadOptions): void {
+  assertReadableFiles(family.name, Object.values(locate(family, options.dataDir)));
 }
 
 /** Load the first trainLimit / testLimit examples of each split (the files are already shuffled). */

@@ -70,7 +70,12 @@ class Tail {
 interface AttemptOutcome {
   result?: JobResult;
   error?: string;
+  /** The job process reported a user error (exit code 2: bad data or spec); another start cannot help. */
+  userError?: boolean;
 }
+
+/** `ash job` exits 2 on a UserError (src/cli/main.ts). */
+const USER_ERROR_EXIT_CODE = 2;
 
 function finished(job: PlannedJob): JobResult | undefined {
   const result = readResult(job.dir);
@@ -117,7 +122,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   else if (ended.failed) how = `could not run: ${ended.shortMessage ?? ended.message}`;
   else how = `exited without writing ${join(job.dir, 'result.json')}`;
   const tail = stderr.toString();
-  return { error: `job process ${how}${tail ? `\n${tail}` : ''}` };
+  return { error: `job process ${how}${tail ? `\n${tail}` : ''}`, userError: !ended.timedOut && !ended.signal && ended.exitCode === USER_ERROR_EXIT_CODE };
 }
 
 function failedResult(job: PlannedJob, error: string, attempts: number, startedAt: Date): JobResult {
@@ -144,6 +149,7 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
   writeJsonAtomic(join(job.dir, SPEC_FILE), job.spec);
   const startedAt = new Date();
   let lastError = '';
+  let tried = 0;
   const attempts = 1 + options.retries;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const outcome = await runAttempt(job, slot, attempt, options, command);
@@ -154,9 +160,12 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
       return result;
     }
     lastError = outcome.error ?? 'unknown failure';
-    options.onEvent?.({ type: 'attempt-failed', job, attempt, error: lastError, willRetry: attempt < attempts });
+    tried = attempt;
+    const willRetry = attempt < attempts && !outcome.userError;
+    options.onEvent?.({ type: 'attempt-failed', job, attempt, error: lastError, willRetry });
+    if (!willRetry) break;
   }
-  const result = failedResult(job, lastError, attempts, startedAt);
+  const result = failedResult(job, lastError, tried, startedAt);
   writeResult(job.dir, result);
   options.onEvent?.({ type: 'end', job, result });
   return result;
