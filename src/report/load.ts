@@ -101,6 +101,7 @@ export function readResultFile(file: string, fallbackSweep: string): LoadedResul
 /** Reads <sweepDir>/sweep.json if there is one; a broken one is a problem, not a reason to stop. */
 function readSweepInfo(sweepDir: string): SweepInfo | LoadProblem | undefined {
   const file = join(sweepDir, SWEEP_FILE);
+  if (lstatOrUndefined(file)?.isSymbolicLink()) return { file, message: 'is a symbolic link; not followed, so its paper table (if any) is ignored' };
   if (!existsSync(file)) return undefined;
   let raw: unknown;
   try {

@@ -50,3 +50,15 @@ test('a result.json that is a symbolic link is a problem and is not read', () =>
   assert.ok(loaded.problems.every((p) => !p.message.includes('TOP SECRET')));
   assert.equal(loaded.results.length, 3);
 });
+
+test('a sweep.json that is a symbolic link is a problem and is not read', () => {
+  const root = copy();
+  const secret = join(mkdtempSync(join(tmpdir(), 'ash-secret-')), 'secret.txt');
+  writeFileSync(secret, 'TOP SECRET not json');
+  const link = join(root, 'legacy', 'sweep.json');
+  rmSync(link);
+  symlinkSync(secret, link);
+  const loaded = loadResults(root);
+  assert.match(loaded.problems.find((p) => p.file === link)?.message ?? '', /symbolic link/);
+  assert.ok(loaded.problems.every((p) => !p.message.includes('TOP SECRET')));
+});
