@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { inspectDataset, listDatasets } from '../data/registry.js';
 import type { DatasetSummary, SplitSummary } from '../data/summary.js';
 import { downloadDataset } from '../data/download.js';
 import { loadManifest } from '../data/manifest.js';
+import { verifyDataset } from '../data/verify.js';
 
 interface InspectArgs {
   name: string;
@@ -86,9 +88,31 @@ const downloadCommand: CommandModule<object, DownloadArgs> = {
   },
 };
 
+interface VerifyArgs {
+  name: string;
+  root?: string;
+}
+
+const verifyCommand: CommandModule<object, VerifyArgs> = {
+  command: 'verify <name>',
+  describe: 'Re-hash every downloaded archive of a dataset; one ok/bad line per file (exit 1 if any is bad)',
+  builder: (y: Argv) =>
+    y
+      .positional('name', { type: 'string', demandOption: true, describe: 'dataset name (datasets/<name>.yaml) or a manifest file' })
+      .option('root', { type: 'string', describe: 'the directory given to `ash datasets download` (default: data/<name>)' }) as never,
+  handler: async (args) => {
+    const manifest = await loadManifest(args.name);
+    const checks = await verifyDataset(manifest, args.root ?? join('data', manifest.name));
+    for (const c of checks) process.stdout.write(`${c.status.padEnd(7)} ${c.file}: ${c.detail}\n`);
+    const bad = checks.filter((c) => c.status === 'bad').length;
+    process.stdout.write(`${manifest.name}: ${bad === 0 ? 'all files ok' : `${bad} bad`}\n`);
+    if (bad > 0) process.exitCode = 1;
+  },
+};
+
 export const datasetsCommand: CommandModule<object, object> = {
   command: 'datasets',
-  describe: 'List, inspect and download datasets',
-  builder: (y: Argv) => y.command(listCommand).command(inspectCommand).command(downloadCommand).demandCommand(1, 'name a datasets subcommand: list, inspect, download') as never,
+  describe: 'List, inspect, download and verify datasets',
+  builder: (y: Argv) => y.command(listCommand).command(inspectCommand).command(downloadCommand).command(verifyCommand).demandCommand(1, 'name a datasets subcommand: list, inspect, download, verify') as never,
   handler: () => undefined,
 };

@@ -4,12 +4,13 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands.js';
 import { UserError } from '../engine/errors.js';
+import { rejectRepeatedFlags } from './repeated-flags.js';
 
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName('ash')
-    // A flag given twice takes its last value (as most CLIs do) instead of becoming an array.
-    .parserConfiguration({ 'duplicate-arguments-array': false })
+    // A repeated flag becomes an array: kept for the repeatable ones (--set, --sbatch), an error for the rest.
+    .middleware((argv) => rejectRepeatedFlags(argv))
     .strict()
     .demandCommand(1, 'name a command; `ash --help` lists them')
     .recommendCommands()

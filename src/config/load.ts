@@ -57,7 +57,14 @@ function readChain(file: string, shownAs: string, seen: string[], problems: Conf
     for (const e of errors) problems.push({ where: `${shownAs}:${e.line}:${e.col}`, path: '', message: `YAML syntax error: ${e.message}` });
     return undefined;
   }
-  const value: unknown = source.doc.toJS();
+  let value: unknown;
+  try {
+    // yaml refuses to expand aliases past a limit ("billion laughs"); that is a problem with the file.
+    value = source.doc.toJS();
+  } catch (err) {
+    problems.push({ where: `${shownAs}:1:1`, path: '', message: `too many YAML aliases to expand (${(err as Error).message}); write the values out instead` });
+    return undefined;
+  }
   if (!isPlainObject(value)) {
     const what = value === null || value === undefined ? 'the file is empty' : `the file holds ${Array.isArray(value) ? 'a list' : 'a single value'}`;
     problems.push({ where: `${shownAs}:1:1`, path: '', message: `${what} (expected a mapping of config fields: name, grid, seeds, ...)` });
@@ -145,7 +152,10 @@ export function loadSweepConfig(file: string, options: LoadOptions = {}): Loaded
     input = deepMerge(input, rest) as Plain;
   }
   if (top.extends !== undefined) input = { extends: top.extends, ...input };
-  for (const set of sets) applySet(input, set);
+  for (const set of sets) {
+    const problem = applySet(input, set);
+    if (problem) problems.push({ where: `--set:${set.raw}`, path: set.path.join('.'), message: problem });
+  }
 
   const parsed = SweepConfigSchema.safeParse(input);
   if (parsed.success && problems.length === 0) {

@@ -30,6 +30,23 @@ export interface SetOverride {
   value: unknown;
 }
 
+/** Keys that reach an object's prototype when assigned: never config fields, refused wherever they appear. */
+const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first forbidden key anywhere in `value` (walked without recursion), or undefined. */
+function forbiddenKeyIn(value: unknown): string | undefined {
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const key of Object.keys(v)) {
+      if (FORBIDDEN_KEYS.has(key)) return key;
+      stack.push((v as Record<string, unknown>)[key]);
+    }
+  }
+  return undefined;
+}
+
 /** Parse `key.path=value`; the value is read as YAML (`5` is a number, `[1, 2]` a list, `relu` a string). */
 export function parseSet(raw: string): SetOverride | string {
   const eq = raw.indexOf('=');
@@ -37,20 +54,38 @@ export function parseSet(raw: string): SetOverride | string {
   const key = raw.slice(0, eq).trim();
   const segments = key.split('.');
   if (segments.some((s) => s === '')) return `'${key}' has an empty path segment (expected key.path=value, e.g. train.epochs=3)`;
+  const forbidden = segments.find((s) => FORBIDDEN_KEYS.has(s));
+  if (forbidden !== undefined) return `'${forbidden}' is not allowed in a key path (it is no config field)`;
   let value: unknown;
   try {
     value = YAML.parse(raw.slice(eq + 1));
   } catch (err) {
     return `the value is not valid YAML: ${(err as Error).message.split('\n')[0]}`;
   }
+  const inValue = forbiddenKeyIn(value);
+  if (inValue !== undefined) return `the key '${inValue}' is not allowed in a value (it is no config field)`;
   // A numeric segment indexes a list (grid.activation.2.k=0.3); keys are otherwise strings.
   return { raw, path: segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), value: value ?? null };
 }
 
-/** Set `path` in `target` (mutating), creating mappings on the way. A null value removes the key. */
-export function applySet(target: Plain, set: SetOverride): void {
+/** Why `segment` cannot index the list `list` (a negative, non-numeric or past-the-end index), or undefined. */
+function badListIndex(list: unknown[], segment: string | number, at: string): string | undefined {
+  if (typeof segment === 'number' && segment <= list.length) return undefined;
+  return `'${segment}' is not a list index for ${at}, a list of ${list.length} (expected 0..${list.length - 1} to replace an entry, ${list.length} to append one)`;
+}
+
+/**
+ * Set `path` in `target` (mutating), creating mappings on the way. A null value removes the key.
+ * Returns why the path cannot be set (a bad list index), or undefined when it was set.
+ */
+export function applySet(target: Plain, set: SetOverride): string | undefined {
   let node: unknown = target;
-  for (let i = 0; i < set.path.length - 1; i++) {
+  for (let i = 0; i < set.path.length; i++) {
+    if (Array.isArray(node)) {
+      const problem = badListIndex(node, set.path[i]!, set.path.slice(0, i).join('.'));
+      if (problem) return problem;
+    }
+    if (i === set.path.length - 1) break;
     const segment = set.path[i]!;
     const container = node as Record<string | number, unknown>;
     const next = container[segment];
@@ -61,4 +96,5 @@ export function applySet(target: Plain, set: SetOverride): void {
   const container = node as Record<string | number, unknown>;
   if (set.value === null && !Array.isArray(container)) delete container[last];
   else container[last] = set.value;
+  return undefined;
 }

@@ -11,6 +11,7 @@ import { getModel, isModelName, modelNames } from '../models/registry.js';
 import { datasetSupportsTask, getAnyDataset, listDatasets, streamableDatasetNames } from '../data/registry.js';
 
 export { TrainRecipeSchema, PartialTrainRecipeSchema, DataLimitsSchema };
+import { MAX_JOBS, MAX_RETRIES, MAX_SEED, MAX_SEEDS } from '../contract/limits.js';
 
 /** `expected one of: a, b, c` with the names sorted. */
 export function oneOf(names: readonly string[]): string {
@@ -132,7 +133,7 @@ export const SweepConfigSchema = z.strictObject({
   /** What the sweep trains: its datasets must be of this task, its models must carry this task's head. */
   task: TaskNameSchema.default('classification'),
   grid: GridSchema,
-  seeds: uniqueList(z.int().min(0), 'seed', 'seeds'),
+  seeds: uniqueList(z.int().min(0).max(MAX_SEED, `expected a seed in 0..${MAX_SEED} (seeds are 32-bit)`), 'seed', 'seeds').max(MAX_SEEDS, `expected at most ${MAX_SEEDS} seeds`),
   train: TrainRecipeSchema.prefault({}),
   data: DataLimitsSchema.prefault({}),
   /** Applied on top of train/data: first the dataset's entry, then the model's. */
@@ -143,7 +144,7 @@ export const SweepConfigSchema = z.strictObject({
     })
     .optional(),
   /** How often a failed job (crash, timeout) is started again. Diverged jobs are results and never retried. */
-  retries: z.int().min(0).default(1),
+  retries: z.int().min(0).max(MAX_RETRIES).default(1),
   /** Per-job wall-clock limit; absent means none. */
   timeoutMinutes: z.number().positive().optional(),
   /** The paper table this sweep reproduces, e.g. table2-cifar10 (for the report). */
@@ -167,6 +168,16 @@ export const SweepConfigSchema = z.strictObject({
       });
     }
   });
+  const { activation, model, dataset } = config.grid;
+  const jobs = activation.length * model.length * dataset.length * config.seeds.length;
+  if (jobs > MAX_JOBS) {
+    const n = (count: number, what: string) => `${count} ${what}${count === 1 ? '' : 's'}`;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['grid'],
+      message: `${n(activation.length, 'activation')} x ${n(model.length, 'model')} x ${n(dataset.length, 'dataset')} x ${n(config.seeds.length, 'seed')} = ${jobs} jobs; at most ${MAX_JOBS} per sweep (split it into several sweeps)`,
+    });
+  }
   // Streaming needs a cache-backed reader; say so at validation time rather than when each job starts.
   const streamable = streamableDatasetNames();
   for (const dataset of config.grid.dataset) {

@@ -4,3 +4,5 @@ export * from './task-name.js';
 export * from './recipe.js';
 export * from './spec.js';
 export * from './result.js';
+export * from './user-error.js';
+export * from './json-depth.js';

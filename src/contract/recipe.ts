@@ -2,6 +2,7 @@
 // spec.json and result.json say about how a model is trained. The schema owns the defaults; the types are
 // inferred. A leaf module: it imports nothing of the project's, so every layer can use it.
 import * as z from 'zod';
+import { MAX_BATCH_SIZE, MAX_EPOCHS } from './limits.js';
 
 /** Training augmentations (see src/data/augment.ts for what each does). */
 export const AUGMENT_KINDS = ['pad-crop', 'random-resized-crop'] as const;
@@ -31,8 +32,8 @@ function recipeShape<M extends Mode>(mode: M) {
     (mode === 'full' ? schema.default(fallback as never) : schema.optional()) as Field<M, T>;
   const group = <T extends z.ZodType>(schema: T) => (mode === 'full' ? schema.prefault({} as never) : schema.optional()) as Group<M, T>;
   return {
-    epochs: field(positiveInt, 2),
-    batchSize: field(positiveInt, 128),
+    epochs: field(positiveInt.max(MAX_EPOCHS), 2),
+    batchSize: field(positiveInt.max(MAX_BATCH_SIZE), 128),
     optimizer: group(
       z.strictObject({
         name: field(z.literal('sgd'), 'sgd'),

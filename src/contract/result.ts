@@ -13,26 +13,45 @@ export const JOB_STATUSES = ['ok', 'diverged', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /**
- * A metric value: JSON has no NaN, so a diverged run's NaN is written as null. Anything beyond +-1e12 is no
- * metric a task produces (percentages, losses): a file holding one was written by something else.
+ * Bounds on what a metric can be: JSON has no NaN, so a diverged run's NaN is written as null, and no training run
+ * produces a final loss of 1e308 (such a value made the mean overflow into an "Infinity" CI). Curves (per-epoch
+ * values) get a looser bound, since a run on its way to diverging can report huge losses before its NaN.
  */
-export const MetricValueSchema = z.number().gte(-1e12).lte(1e12).nullable();
+const MAX_METRIC = 1e12;
+const MAX_CURVE_VALUE = 1e30;
+/** Metrics in percent, whichever task records them. */
+const PERCENT_METRICS = new Set(['top1', 'top5', 'miou', 'pixelAcc', 'map', 'map50', 'map75']);
+const within = (limit: number) =>
+  z
+    .number()
+    .nullable()
+    .refine((v) => v === null || Math.abs(v) <= limit, { message: `expected a value within ±${limit.toExponential()} (no run produces more)` });
+export const MetricValueSchema = within(MAX_METRIC);
+const CurveValueSchema = within(MAX_CURVE_VALUE);
+
 /** A task's metrics by name, e.g. { top1, top5, valLoss } or { miou, pixelAcc, valLoss }. */
-export const MetricRecordSchema = z.record(z.string(), MetricValueSchema);
+export const MetricRecordSchema = z.record(z.string(), MetricValueSchema).superRefine((metrics, ctx) => {
+  for (const [key, value] of Object.entries(metrics)) {
+    if (PERCENT_METRICS.has(key) && value !== null && (value < 0 || value > 100)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `${value} is not a percentage (expected 0..100)` });
+    }
+  }
+});
+const CurveRecordSchema = z.record(z.string(), CurveValueSchema);
 export type MetricRecord = z.output<typeof MetricRecordSchema>;
 
 /** Learned parameters of one ASH layer, recorded after each epoch. */
-export const AshLayerStateSchema = z.object({ layer: z.string(), z: MetricValueSchema, alpha: MetricValueSchema });
+export const AshLayerStateSchema = z.object({ layer: z.string(), z: CurveValueSchema, alpha: CurveValueSchema });
 export type AshLayerState = z.output<typeof AshLayerStateSchema>;
 
 /** One line of metrics.jsonl and one entry of result.json's history: what an epoch ended with. */
 export const EpochRecordSchema = z.looseObject({
   epoch: z.int().min(0),
-  trainLoss: MetricValueSchema,
-  lr: MetricValueSchema,
-  seconds: MetricValueSchema,
+  trainLoss: CurveValueSchema,
+  lr: CurveValueSchema,
+  seconds: CurveValueSchema,
   /** The task's evaluation after this epoch. */
-  metrics: MetricRecordSchema,
+  metrics: CurveRecordSchema,
   ash: z.array(AshLayerStateSchema).optional(),
 });
 export type EpochRecord = z.output<typeof EpochRecordSchema>;

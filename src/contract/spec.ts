@@ -4,6 +4,8 @@ import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import { DataLimitsSchema, JobRecipeSchema } from './recipe.js';
 import { TaskNameSchema } from './task-name.js';
+import { assertJsonDepth } from './json-depth.js';
+import { MAX_SEED } from './limits.js';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -22,7 +24,7 @@ export const JobSpecSchema = z.strictObject({
   activation: ActivationSpecSchema,
   model: z.string().min(1),
   dataset: z.string().min(1),
-  seed: z.int().min(0),
+  seed: z.int().min(0).max(MAX_SEED),
   backend: z.enum(BACKEND_CHOICES),
   train: JobRecipeSchema,
   data: DataLimitsSchema,
@@ -30,14 +32,19 @@ export const JobSpecSchema = z.strictObject({
 export type JobSpec = z.output<typeof JobSpecSchema>;
 export type JobSpecInput = z.input<typeof JobSpecSchema>;
 
-/** A copy with object keys sorted at every depth and undefined values dropped. */
+/** A copy with object keys sorted at every depth and undefined values dropped; a value nested too deep to walk is a UserError. */
 export function canonicalize(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonicalize);
+  assertJsonDepth(value);
+  return sortKeys(value);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = canonicalize(v);
+      if (v !== undefined) out[key] = sortKeys(v);
     }
     return out;
   }

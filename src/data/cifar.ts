@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { assertReadableFiles } from './check.js';
 import type { ClassificationData, ClassificationSplit, ReaderOptions } from './types.js';
 
 const SIDE = 32;
@@ -116,6 +117,12 @@ export function locateCifar(variant: CifarVariant, dataDir?: string): string {
   throw new UserError(
     `${variant.name}: no data found; looked in ${candidates.join(', ')} for ${needed.join(', ')}. To get it: ${variant.howToGet}.`,
   );
+}
+
+/** The preflight check: the variant's files are there and readable (nothing is decoded). */
+export function checkCifar(variant: CifarVariant, options: ReaderOptions): void {
+  const dir = locateCifar(variant, options.dataDir);
+  assertReadableFiles(variant.name, [...variant.trainFiles, ...variant.testFiles].map((f) => join(dir, f)));
 }
 
 async function readSplit(dir: string, files: string[], variant: CifarVariant, limit: number | undefined, partial: string[]): Promise<ClassificationSplit> {

@@ -129,7 +129,13 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
   for (const key of LISTS) requireObjects(requireArray(doc, key, file), key, file);
   const images = requireArray(doc, 'images', file) as CocoImage[];
   const annotations = requireArray(doc, 'annotations', file) as CocoAnnotation[];
-  const categories = [...(requireArray(doc, 'categories', file) as CocoCategory[])].sort((a, b) => a.id - b.id);
+  const categoryList = requireArray(doc, 'categories', file) as CocoCategory[];
+  categoryList.forEach((cat, i) => {
+    const where = `categories[${i}] (id ${cat.id})`;
+    requireNumber(cat as unknown as Record<string, unknown>, 'id', file, where);
+    if (typeof cat.name !== 'string' || cat.name === '') throw new UserError(`${file}: ${where}: field 'name' must be a non-empty string, got ${JSON.stringify(cat.name)}`);
+  });
+  const categories = [...categoryList].sort((a, b) => a.id - b.id);
   const categoryIndex = new Map(categories.map((c, i) => [c.id, i]));
 
   const perImage = new Map<number, { image: CocoImage; anns: CocoAnnotation[] }>();
@@ -146,6 +152,8 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
     const where = `annotations[${i}] (id ${ann.id})`;
     const imageId = requireNumber(ann as unknown as Record<string, unknown>, 'image_id', file, where);
     const categoryId = requireNumber(ann as unknown as Record<string, unknown>, 'category_id', file, where);
+    // COCO writes 0 or 1; anything else (a string "no" is truthy) must not silently become a crowd box.
+    if (ann.iscrowd !== undefined && ann.iscrowd !== 0 && ann.iscrowd !== 1) throw new UserError(`${file}: ${where}: field 'iscrowd' must be 0 or 1, got ${JSON.stringify(ann.iscrowd)}`);
     const entry = perImage.get(imageId);
     if (!entry) throw new UserError(`${file}: ${where}: image_id ${imageId} is not in 'images'`);
     if (!categoryIndex.has(categoryId)) throw new UserError(`${file}: ${where}: category_id ${categoryId} is not in 'categories'`);

@@ -3,13 +3,14 @@
 // renamed to NAME.rejected and never unpacked or used.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { execa } from 'execa';
 import { UserError } from '../engine/errors.js';
 import { archiveFile, type Archive, type Manifest } from './manifest.js';
+import { readStamp, unchangedSince, writeStamp } from './stamp.js';
 
 export interface DownloadOptions {
   /** Keep the verified archives after unpacking (default true: a re-run then needs no network). */
@@ -93,7 +94,23 @@ async function downloadWithResume(urls: string[], part: string, expectedBytes: n
   throw new UserError(`could not download ${part.replace(/\.part$/, '')}; the partial file is kept and a re-run resumes it:\n  ${failures.join('\n  ')}`);
 }
 
+/** The last non-empty line of a failed tool's output, for a one-line error. */
+function lastLine(text: unknown): string {
+  return String(text ?? '').trim().split('\n').filter(Boolean).pop() ?? '';
+}
+
 async function unpack(archive: Archive, file: string, root: string): Promise<void> {
+  try {
+    await unpackWith(archive, file, root);
+  } catch (err) {
+    const e = err as { code?: string; stderr?: unknown; shortMessage?: string; message: string };
+    const tool = archive.unpack === 'zip' ? 'unzip' : archive.unpack === 'gz' ? 'gunzip' : 'tar';
+    const why = e.code === 'ENOENT' && e.stderr === undefined ? `${tool} is not installed` : lastLine(e.stderr) || lastLine(e.shortMessage ?? e.message);
+    throw new UserError(`${file}: ${tool} could not unpack it (${why}); delete the file to download it again`);
+  }
+}
+
+async function unpackWith(archive: Archive, file: string, root: string): Promise<void> {
   switch (archive.unpack) {
     case 'tar':
     case 'tar.gz':
@@ -121,6 +138,11 @@ async function fetchArchive(archive: Archive, root: string, options: DownloadOpt
     throw new UserError(`${name}: the manifest gives no SHA-256 (${archive.note}); pass --allow-unverified to download it anyway`);
   }
   let status: ArchiveOutcome['status'] = 'present';
+  // An archive shorter than published (truncated since) is completed like a partial download.
+  if (existsSync(target) && archive.bytes !== undefined && sizeOf(target) < archive.bytes && !existsSync(part)) {
+    log(`${name}: ${sizeOf(target)} bytes of ${archive.bytes}; fetching the rest`);
+    await rename(target, part);
+  }
   if (!existsSync(target)) {
     const resumed = await downloadWithResume([archive.url, ...archive.mirrors], part, archive.bytes, {
       attempts: options.attempts ?? 3,
@@ -154,16 +176,25 @@ export async function downloadDataset(manifest: Manifest, root: string, options:
   for (const archive of manifest.archives) {
     const name = archiveFile(archive);
     const stamp = join(root, `.${name}.unpacked`);
-    // An archive unpacked before (and possibly deleted since) is done, as long as it was the same file.
-    if (existsSync(stamp) && archive.sha256 !== 'unknown' && (await readFile(stamp, 'utf8')).trim() === archive.sha256) {
+    const target = join(root, name);
+    const stamped = readStamp(stamp);
+    // An archive unpacked before is done, as long as it was the same file and, when it is still here,
+    // it has not changed since (same size and time; otherwise fetchArchive hashes it again).
+    if (stamped && archive.sha256 !== 'unknown' && stamped.sha256 === archive.sha256 && (!existsSync(target) || unchangedSince(stamped, target))) {
       log(`${name}: already unpacked`);
-      outcomes.push({ file: join(root, name), sha256: archive.sha256, status: 'present' });
+      outcomes.push({ file: target, sha256: archive.sha256, status: 'present' });
       continue;
     }
     const outcome = await fetchArchive(archive, root, options, log);
+    // The same verified file as the stamp says, only touched: nothing to unpack again.
+    if (stamped && stamped.sha256 === outcome.sha256 && outcome.status === 'present') {
+      await writeStamp(stamp, outcome.sha256, outcome.file);
+      outcomes.push(outcome);
+      continue;
+    }
     log(`${name}: SHA-256 verified${archive.unpack === 'none' ? '' : ', unpacking'}`);
     await unpack(archive, outcome.file, root);
-    await writeFile(stamp, `${outcome.sha256}\n`);
+    await writeStamp(stamp, outcome.sha256, outcome.file);
     if (options.keepArchives === false && archive.unpack !== 'none') await rm(outcome.file);
     outcomes.push(outcome);
   }

@@ -4,8 +4,9 @@
 // subfolders are not classes at all (Tiny-ImageNet's unlabelled test/images) is listed as unlabelled.
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { assertReadableDir } from './check.js';
 import { CacheWriter, cacheRoot, fingerprintFiles, openCache, readCache, type CacheKey, type CacheReader } from './cache.js';
 import { decodeCentreCrop, decodeRgb, UnreadableImageError, type CentreCrop } from './decode.js';
 import { holdOutIndices } from './holdout.js';
@@ -160,6 +161,13 @@ function locate(variant: ImageFolderVariant, dataDir?: string): string {
     throw new UserError(`${variant.name}: no data found; ${looked}${variant.howToGet}`);
   }
   return found;
+}
+
+/** The preflight check: the root and its training folder are there and listable (no image is read). */
+export function checkImageFolder(variant: ImageFolderVariant, options: ReaderOptions): void {
+  const root = locate(variant, options.dataDir);
+  assertReadableDir(variant.name, root);
+  assertReadableDir(variant.name, join(root, 'train'));
 }
 
 /** The split used for evaluation: val, else validation, else test. */
@@ -407,12 +415,28 @@ export async function openImageFolder(variant: ImageFolderVariant, options: Read
 }
 
 /** Counts from the file listing; only the first image of each split is decoded (at native size, for its hash). */
+/** The first image of `files` that decodes; with onUnreadable 'skip', undecodable ones before it are passed over with a warning. */
+async function firstReadable(files: string[], options: ReaderOptions): Promise<Awaited<ReturnType<typeof decodeRgb>>> {
+  const skipped: string[] = [];
+  for (const file of files) {
+    try {
+      const image = await decodeRgb(file);
+      if (skipped.length > 0) (options.warn ?? ((m: string) => process.stderr.write(`${m}\n`)))(`skipped ${skipped.length} unreadable image(s) before the first readable one: ${skipped.join(', ')}`);
+      return image;
+    } catch (err) {
+      if (!(err instanceof UnreadableImageError && options.onUnreadable === 'skip')) throw err;
+      skipped.push(file);
+    }
+  }
+  throw new UserError(`${dirname(files[0] ?? '.')}: none of the ${files.length} images of this split can be decoded`);
+}
+
 export async function inspectImageFolder(variant: ImageFolderVariant, options: ReaderOptions): Promise<DatasetSummary<ClassificationSplitSummary>> {
   const index = await indexImageFolder(locate(variant, options.dataDir));
   const t = transformOf(variant, options);
   const splits: Record<string, ClassificationSplitSummary> = {};
   for (const split of index.splits) {
-    const first = await decodeRgb(split.files[0]!);
+    const first = await firstReadable(split.files, options);
     splits[split.name] = {
       count: split.files.length,
       shape: [t.size, t.size, 3],

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { assertReadableFiles } from './check.js';
 import { readIdx } from './idx.js';
 import type { ClassificationData, ClassificationSplit, LoadOptions } from './types.js';
 
@@ -64,12 +65,18 @@ async function readSplit(imagesFile: string, labelsFile: string, limit?: number)
   if (images.shape.length !== 3) throw new UserError(`${imagesFile}: expected a 3-dimensional IDX file (count, rows, cols), got shape [${images.shape.join(', ')}]`);
   if (labels.shape.length !== 1) throw new UserError(`${labelsFile}: expected a 1-dimensional IDX file of labels, got shape [${labels.shape.join(', ')}]`);
   const [n, h, w] = images.shape as [number, number, number];
+  if (n === 0 || h === 0 || w === 0) throw new UserError(`${imagesFile}: holds no images (shape [${images.shape.join(', ')}]); expected at least one image`);
   if (labels.shape[0] !== n) throw new UserError(`${labelsFile}: holds ${labels.shape[0]} labels but ${imagesFile} holds ${n} images`);
   const count = limit === undefined ? n : Math.min(limit, n);
   for (let i = 0; i < count; i++) {
     if (labels.data[i]! > 9) throw new UserError(`${labelsFile}: label ${labels.data[i]} at record ${i} is outside 0..9`);
   }
   return { split: { count, images: images.data.subarray(0, count * h * w), labels: labels.data.subarray(0, count) }, h, w };
+}
+
+/** The preflight check: the four files are there and readable (nothing is decoded). */
+export function checkMnistFamily(family: MnistFamily, options: LoadOptions): void {
+  assertReadableFiles(family.name, Object.values(locate(family, options.dataDir)));
 }
 
 /** Load the first trainLimit / testLimit examples of each split (the files are already shuffled). */
@@ -79,6 +86,10 @@ export async function loadMnistFamily(family: MnistFamily, options: LoadOptions)
     readSplit(files.trainImages, files.trainLabels, options.trainLimit),
     readSplit(files.testImages, files.testLabels, options.testLimit),
   ]);
+  // The model is built for the train split's size; a test split of another size must not slip through.
+  if (test.h !== train.h || test.w !== train.w) {
+    throw new UserError(`${files.testImages}: images are ${test.h}x${test.w}, but ${files.trainImages} has ${train.h}x${train.w}; both splits must have the same size`);
+  }
   return {
     dataset: family.name,
     numClasses: 10,

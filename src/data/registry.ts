@@ -9,9 +9,9 @@ import { inspectFashionScenes } from './fashion-scenes.js';
 import { inspectVocDetection, inspectVocSegmentation } from './voc.js';
 import { loadAde20kData, loadFashionScenesSegmentation, loadVocSegmentationData } from './segmentation-data.js';
 import type { SegmentationLoadOptions, SegmentationTrainingData } from './segmentation-types.js';
-import { CIFAR10, CIFAR100, CIFAR100_COARSE, loadCifar } from './cifar.js';
-import { IMAGEFOLDER, TINY_IMAGENET, inspectImageFolder, loadImageFolder, openImageFolder } from './imagefolder.js';
-import { FASHION_MNIST, MNIST, loadMnistFamily } from './mnist.js';
+import { CIFAR10, CIFAR100, CIFAR100_COARSE, checkCifar, loadCifar } from './cifar.js';
+import { IMAGEFOLDER, TINY_IMAGENET, checkImageFolder, inspectImageFolder, loadImageFolder, openImageFolder } from './imagefolder.js';
+import { FASHION_MNIST, MNIST, checkMnistFamily, loadMnistFamily } from './mnist.js';
 import { summariseClassification, type DatasetSummary } from './summary.js';
 import type { ClassificationData, DatasetTask, ReaderOptions, TrainingData } from './types.js';
 
@@ -26,6 +26,8 @@ export interface DatasetEntry {
   inspect?(options: ReaderOptions): Promise<DatasetSummary>;
   /** The training augmentation when a config or command line does not name one (default: pad-crop). */
   defaultAugment?: AugmentKind;
+  /** A cheap preflight: throw a UserError when the files are missing or unreadable, without decoding them. */
+  check?(options: ReaderOptions): void;
 }
 
 export interface AnnotatedDatasetEntry {
@@ -35,16 +37,17 @@ export interface AnnotatedDatasetEntry {
   inspect(options: ReaderOptions): Promise<DatasetSummary>;
   /** Frames and masks in memory for segmentation training (segmentation-data.ts), where the dataset has masks. */
   loadSegmentation?(options: SegmentationLoadOptions): Promise<SegmentationTrainingData>;
+  check?(options: ReaderOptions): void;
 }
 
 export type AnyDatasetEntry = DatasetEntry | AnnotatedDatasetEntry;
 
 const entries: AnyDatasetEntry[] = [
-  { name: 'fashion-mnist', task: 'classification', description: 'Fashion-MNIST, 28x28x1, 10 classes (IDX files; Debian: dataset-fashion-mnist)', load: (o) => loadMnistFamily(FASHION_MNIST, o) },
-  { name: 'mnist', task: 'classification', description: 'MNIST digits, 28x28x1, 10 classes (IDX files)', load: (o) => loadMnistFamily(MNIST, o) },
-  { name: 'cifar10', task: 'classification', description: 'CIFAR-10, 32x32x3, 10 classes (binary version: data_batch_1..5.bin, test_batch.bin)', load: (o) => loadCifar(CIFAR10, o) },
-  { name: 'cifar100', task: 'classification', description: 'CIFAR-100, 32x32x3, 100 fine classes (binary version: train.bin, test.bin)', load: (o) => loadCifar(CIFAR100, o) },
-  { name: 'cifar100-coarse', task: 'classification', description: 'CIFAR-100 with its 20 coarse (superclass) labels', load: (o) => loadCifar(CIFAR100_COARSE, o) },
+  { name: 'fashion-mnist', task: 'classification', description: 'Fashion-MNIST, 28x28x1, 10 classes (IDX files; Debian: dataset-fashion-mnist)', load: (o) => loadMnistFamily(FASHION_MNIST, o), check: (o) => checkMnistFamily(FASHION_MNIST, o) },
+  { name: 'mnist', task: 'classification', description: 'MNIST digits, 28x28x1, 10 classes (IDX files)', load: (o) => loadMnistFamily(MNIST, o), check: (o) => checkMnistFamily(MNIST, o) },
+  { name: 'cifar10', task: 'classification', description: 'CIFAR-10, 32x32x3, 10 classes (binary version: data_batch_1..5.bin, test_batch.bin)', load: (o) => loadCifar(CIFAR10, o), check: (o) => checkCifar(CIFAR10, o) },
+  { name: 'cifar100', task: 'classification', description: 'CIFAR-100, 32x32x3, 100 fine classes (binary version: train.bin, test.bin)', load: (o) => loadCifar(CIFAR100, o), check: (o) => checkCifar(CIFAR100, o) },
+  { name: 'cifar100-coarse', task: 'classification', description: 'CIFAR-100 with its 20 coarse (superclass) labels', load: (o) => loadCifar(CIFAR100_COARSE, o), check: (o) => checkCifar(CIFAR100_COARSE, o) },
   {
     name: 'imagefolder',
     task: 'classification',
@@ -52,6 +55,7 @@ const entries: AnyDatasetEntry[] = [
     load: (o) => loadImageFolder(IMAGEFOLDER, o),
     open: (o) => openImageFolder(IMAGEFOLDER, o),
     inspect: (o) => inspectImageFolder(IMAGEFOLDER, o),
+    check: (o) => checkImageFolder(IMAGEFOLDER, o),
     // The ImageNet recipe: photos of varied framing, where the CIFAR shift-by-4-pixels barely augments.
     defaultAugment: 'random-resized-crop',
   },
@@ -62,6 +66,7 @@ const entries: AnyDatasetEntry[] = [
     load: (o) => loadImageFolder(TINY_IMAGENET, o),
     open: (o) => openImageFolder(TINY_IMAGENET, o),
     inspect: (o) => inspectImageFolder(TINY_IMAGENET, o),
+    check: (o) => checkImageFolder(TINY_IMAGENET, o),
     defaultAugment: 'random-resized-crop',
   },
   { name: 'voc-detection', task: 'detection', description: 'PASCAL VOC 2007/2012 boxes, 20 classes (VOCdevkit: Annotations/*.xml, ImageSets/Main)', inspect: inspectVocDetection },
@@ -160,6 +165,11 @@ export async function inspectDataset(name: string, options: ReaderOptions): Prom
   if (entry.inspect) return entry.inspect(options);
   if (entry.task !== 'classification') throw new Error(`dataset ${name} has no inspect`);
   return summariseClassification(await entry.load({ ...options, cacheDir: false }));
+}
+
+/** The dataset's preflight check (files present and readable); datasets without one pass. */
+export function checkDataset(name: string, options: ReaderOptions): void {
+  getAnyDataset(name).check?.(options);
 }
 
 /** Add a dataset (used by dataset modules that register themselves). */

@@ -32,10 +32,19 @@ function field(node: unknown, path: string[], file: string, where: string): stri
   return String(at).trim();
 }
 
+// Plain decimals only: Number() would also read '' as 0 and '0x10' or '1e1' as numbers VOC never writes.
+const DECIMAL = /^[+-]?\d+(\.\d+)?$/;
+
 function number(node: unknown, path: string[], file: string, where: string): number {
   const text = field(node, path, file, where);
-  const value = Number(text);
+  const value = DECIMAL.test(text) ? Number(text) : Number.NaN;
   if (!Number.isFinite(value)) throw new UserError(`${file}: ${where}<${path.join('><')}> is '${text}', not a number`);
+  return value;
+}
+
+function imageSide(annotation: unknown, side: 'width' | 'height', file: string): number {
+  const value = number(annotation, ['size', side], file, '');
+  if (!Number.isInteger(value) || value <= 0) throw new UserError(`${file}: <size><${side}> is ${value}; expected a positive whole number of pixels`);
   return value;
 }
 
@@ -52,8 +61,8 @@ export function parseVocXml(text: string, file: string): DetectionRecord {
   }
   const annotation = doc.annotation;
   if (!annotation || typeof annotation !== 'object') throw new UserError(`${file}: missing <annotation> root element`);
-  const width = number(annotation, ['size', 'width'], file, '');
-  const height = number(annotation, ['size', 'height'], file, '');
+  const width = imageSide(annotation, 'width', file);
+  const height = imageSide(annotation, 'height', file);
   const objects = ((annotation as XmlNode).object as XmlNode[] | undefined) ?? [];
   const boxes = new Float32Array(objects.length * 4);
   const classes = new Int32Array(objects.length);
@@ -66,6 +75,11 @@ export function parseVocXml(text: string, file: string): DetectionRecord {
     const [xmin, ymin, xmax, ymax] = (['xmin', 'ymin', 'xmax', 'ymax'] as const).map((k) => number(obj, ['bndbox', k], file, where)) as [number, number, number, number];
     if (xmin > xmax || ymin > ymax || xmin < 0 || ymin < 0 || xmax > width || ymax > height) {
       throw new UserError(`${file}: ${where}box (${xmin}, ${ymin})-(${xmax}, ${ymax}) is not inside the ${width}x${height} image`);
+    }
+    // Corners are 1-based and inclusive: a box whose far corner is 0 covers no pixel (0-based stragglers
+    // with xmin = 0 are tolerated; they still cover pixels).
+    if (xmax < 1 || ymax < 1) {
+      throw new UserError(`${file}: ${where}box (${xmin}, ${ymin})-(${xmax}, ${ymax}) covers no pixel of the ${width}x${height} image (VOC corners are 1-based)`);
     }
     boxes.set([xmin - 1, ymin - 1, xmax - xmin + 1, ymax - ymin + 1], i * 4);
     classes[i] = label;

@@ -70,6 +70,14 @@ export function availableBackends(): Exclude<BackendChoice, 'auto'>[] {
   return found;
 }
 
+/** Why `choice` cannot run on this machine (its package is not installed), or undefined when it can. */
+export function backendUnavailable(choice: BackendChoice): string | undefined {
+  if (choice !== 'tensorflow-gpu' && choice !== 'tensorflow') return undefined;
+  const pkg = NATIVE_PACKAGES[choice];
+  if (isInstalled(pkg)) return undefined;
+  return `backend '${choice}' needs the package ${pkg}, which is not installed (npm install ${pkg}@4.22.0, or use backend: wasm)`;
+}
+
 export function parseBackendChoice(name: string): BackendChoice {
   if (!(BACKEND_CHOICES as readonly string[]).includes(name)) throw unknownName('backend', name, BACKEND_CHOICES);
   return name as BackendChoice;

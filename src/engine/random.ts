@@ -1,5 +1,10 @@
 // A small seeded PRNG (sfc32, seeded through splitmix32) for shuffling, augmentation and initialiser seeds.
-// Math.random is never used where results must be reproducible.
+// Math.random is never used where results must be reproducible. Seeds are 32-bit: a larger one is
+// refused rather than wrapped, which would make seed 2^32+7 silently the same run as seed 7.
+import { UserError } from './errors.js';
+
+export const MAX_RNG_SEED = 2 ** 32 - 1;
+
 export class Rng {
   private a: number;
   private b: number;
@@ -7,6 +12,7 @@ export class Rng {
   private d: number;
 
   constructor(seed: number) {
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_RNG_SEED) throw new UserError(`seed ${seed}: expected an integer in 0..${MAX_RNG_SEED}`);
     let s = seed >>> 0;
     const splitmix = (): number => {
       s = (s + 0x9e3779b9) | 0;

@@ -1,8 +1,9 @@
 // Finding and reading result.json files. A bad file is reported by name and skipped; the rest still loads.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../engine/errors.js';
 import { parseResult, type JobResult } from '../contract/result.js';
+import { nestedDeeperThan, tooDeepMessage } from '../contract/json-depth.js';
 
 export interface LoadedResult {
   /** Path of the result.json it came from. */
@@ -37,9 +38,20 @@ const SWEEP_FILE = 'sweep.json';
 /** <root>/result.json (one job), <root>/<job>/result.json (one sweep), <root>/<sweep>/<job>/result.json (many). */
 const MAX_DEPTH = 2;
 
+/** lstat, or undefined when nothing is there. */
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 function findResultFiles(dir: string, depth: number): string[] {
   const own = join(dir, RESULT_FILE);
-  if (existsSync(own) && statSync(own).isFile()) return [own];
+  // A link is listed too, so that readResultFile reports it (and does not follow it).
+  const st = lstatOrUndefined(own);
+  if (st && (st.isFile() || st.isSymbolicLink())) return [own];
   if (depth >= MAX_DEPTH) return [];
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
@@ -50,6 +62,9 @@ function findResultFiles(dir: string, depth: number): string[] {
 
 /** Reads one result.json; returns a problem (never throws) when it cannot be used. */
 export function readResultFile(file: string, fallbackSweep: string): LoadedResult | LoadProblem {
+  if (lstatOrUndefined(file)?.isSymbolicLink()) {
+    return { file, message: 'is a symbolic link; the report reads only plain result files and does not follow links' };
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -62,6 +77,8 @@ export function readResultFile(file: string, fallbackSweep: string): LoadedResul
   } catch (err) {
     return { file, message: `not valid JSON (${(err as Error).message}); the job may have been killed while writing it` };
   }
+  // Everything after this walks the value recursively (the schema, the recipe's JSON text).
+  if (nestedDeeperThan(raw)) return { file, message: tooDeepMessage() };
   const parsed = parseResult(raw);
   if (!parsed.ok) return { file, message: parsed.message };
   return { file, sweep: parsed.result.spec.sweep ?? fallbackSweep, result: parsed.result };
@@ -70,6 +87,7 @@ export function readResultFile(file: string, fallbackSweep: string): LoadedResul
 /** Reads <sweepDir>/sweep.json if there is one; a broken one is a problem, not a reason to stop. */
 function readSweepInfo(sweepDir: string): SweepInfo | LoadProblem | undefined {
   const file = join(sweepDir, SWEEP_FILE);
+  if (lstatOrUndefined(file)?.isSymbolicLink()) return { file, message: 'is a symbolic link; not followed, so its paper table (if any) is ignored' };
   if (!existsSync(file)) return undefined;
   let raw: unknown;
   try {

@@ -12,7 +12,7 @@ import { taskInfo } from '../tasks/catalog.js';
 import { isJobMessage, type JobMessage } from './messages.js';
 import type { PlannedJob } from './plan.js';
 import { readResult, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
-import { ensureDir, METRICS_FILE, OUTPUT_FILE, readJsonLines, SPEC_FILE, writeJsonAtomic } from './store.js';
+import { ensureDir, METRICS_FILE, OUTPUT_FILE, readJsonLines, refuseLink, SPEC_FILE, writeJsonAtomic } from './store.js';
 
 export type RunnerEvent =
   | { type: 'start'; job: PlannedJob; slot: number; attempt: number; gpu?: string }
@@ -71,7 +71,12 @@ class Tail {
 interface AttemptOutcome {
   result?: JobResult;
   error?: string;
+  /** The job process reported a user error (exit code 2: bad data or spec); another start cannot help. */
+  userError?: boolean;
 }
+
+/** `ash job` exits 2 on a UserError (src/cli/main.ts). */
+const USER_ERROR_EXIT_CODE = 2;
 
 function finished(job: PlannedJob): JobResult | undefined {
   const result = readResult(job.dir);
@@ -83,6 +88,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   const gpu = options.gpus && options.gpus.length > 0 ? options.gpus[slot % options.gpus.length] : undefined;
   options.onEvent?.({ type: 'start', job, slot, attempt, ...(gpu === undefined ? {} : { gpu }) });
   const output = join(job.dir, OUTPUT_FILE);
+  refuseLink(output);
   const subprocess = execa(command.file, command.args(resolve(job.dir)), {
     ipc: true,
     serialization: 'json',
@@ -117,7 +123,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   else if (ended.failed) how = `could not run: ${ended.shortMessage ?? ended.message}`;
   else how = `exited without writing ${join(job.dir, 'result.json')}`;
   const tail = stderr.toString();
-  return { error: `job process ${how}${tail ? `\n${tail}` : ''}` };
+  return { error: `job process ${how}${tail ? `\n${tail}` : ''}`, userError: !ended.timedOut && !ended.signal && ended.exitCode === USER_ERROR_EXIT_CODE };
 }
 
 /** The epochs the last attempt got through before it failed (lines a killed writer cut short are skipped). */
@@ -154,6 +160,7 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
   writeJsonAtomic(join(job.dir, SPEC_FILE), job.spec);
   const startedAt = new Date();
   let lastError = '';
+  let tried = 0;
   const attempts = 1 + options.retries;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const outcome = await runAttempt(job, slot, attempt, options, command);
@@ -164,9 +171,12 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
       return result;
     }
     lastError = outcome.error ?? 'unknown failure';
-    options.onEvent?.({ type: 'attempt-failed', job, attempt, error: lastError, willRetry: attempt < attempts });
+    tried = attempt;
+    const willRetry = attempt < attempts && !outcome.userError;
+    options.onEvent?.({ type: 'attempt-failed', job, attempt, error: lastError, willRetry });
+    if (!willRetry) break;
   }
-  const result = failedResult(job, lastError, attempts, startedAt);
+  const result = failedResult(job, lastError, tried, startedAt);
   writeResult(job.dir, result);
   options.onEvent?.({ type: 'end', job, result });
   return result;

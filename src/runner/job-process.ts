@@ -3,7 +3,6 @@
 // (the process exits non-zero and the sweep records the failure); a diverged run is a result.
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { runTraining } from '../tasks/registry.js';
 import { taskInfo } from '../tasks/catalog.js';
@@ -12,7 +11,7 @@ import { jobIdOf, JobSpecSchema, type JobSpec } from '../contract/spec.js';
 import { UserError } from '../engine/errors.js';
 import type { JobMessage } from './messages.js';
 import { finiteMetrics, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
-import { appendJsonLine, LOG_FILE, METRICS_FILE, readJsonFile, removeStaleTempFiles, SPEC_FILE } from './store.js';
+import { appendJsonLine, LOG_FILE, METRICS_FILE, openForAppend, readJsonFile, removeStaleTempFiles, resetFile, SPEC_FILE } from './store.js';
 
 /** spec.json, checked against the contract (older files gain schema 2's defaults, e.g. task: classification). */
 export function readJobSpec(dir: string): JobSpec {
@@ -56,8 +55,8 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
   const jobId = jobIdOf(spec);
   removeStaleTempFiles(dir);
   // A new attempt starts a new history.
-  writeFileSync(join(dir, METRICS_FILE), '');
-  const log = pino({ base: { jobId } }, pino.destination({ dest: join(dir, LOG_FILE), sync: true, append: true, mkdir: true }));
+  resetFile(join(dir, METRICS_FILE));
+  const log = pino({ base: { jobId } }, pino.destination({ dest: openForAppend(join(dir, LOG_FILE)), sync: true }));
   const startedAt = new Date();
   log.info({ spec, pid: process.pid, host: hostname() }, 'job started');
   const sendStep = stepThrottle(250);

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { Job } from '../config/expand.js';
 import { JobSpecSchema, identityHash, type JobSpec } from '../contract/spec.js';
 import { readResult, writeResult, type JobResult } from './result.js';
-import { readJsonFile, SPEC_FILE, writeJsonAtomic } from './store.js';
+import { readJsonFile, RESULT_FILE, SPEC_FILE, writeJsonAtomic } from './store.js';
+import { UserError } from '../engine/errors.js';
 
 export type JobState = 'done' | 'todo' | 'retry';
 
@@ -40,7 +41,14 @@ function folderIdentity(dir: string): string | undefined {
       // An unreadable spec.json is a folder of no job: the job it was for runs again in its own folder.
     }
   }
-  return spec ? identityHash(spec) : undefined;
+  if (!spec) return undefined;
+  try {
+    return identityHash(spec);
+  } catch (err) {
+    // A spec nested too deep to hash (no ash version writes one) stops the planning, naming the file.
+    if (err instanceof UserError) throw new UserError(`${join(dir, fromResult ? RESULT_FILE : SPEC_FILE)}: spec: ${err.message}; delete the file to run the job again`);
+    throw err;
+  }
 }
 
 /** Job folders of a sweep by the identity of what they hold. Links are not followed: a results folder owns its job folders. */

@@ -2,14 +2,14 @@
 // runners/slurm/array.sbatch. The frozen config, the script and the task logs go to
 // <sweepDir>/slurm/, and every submission's SLURM job id is appended to <sweepDir>/slurm.json,
 // which `ash status` reads to ask squeue about the tasks still queued or running.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../engine/errors.js';
 import { slug } from '../contract/spec.js';
 import type { LaunchPlan } from './launch.js';
-import { ensureDir, SWEEP_FILE, writeJsonAtomic } from './store.js';
+import { ensureDir, SWEEP_FILE, writeFileAtomic, writeJsonAtomic } from './store.js';
 import { fillTemplateFile } from './template.js';
 
 export const SLURM_TEMPLATE = 'slurm/array.sbatch';
@@ -111,10 +111,11 @@ export function readSlurmRecord(sweepDir: string): SlurmRecord | undefined {
 export async function submitSlurmArray(plan: LaunchPlan, options: SlurmOptions, env?: Record<string, string>): Promise<SlurmSubmission> {
   const script = renderSbatchScript(plan, options);
   const dir = slurmDir(plan);
+  ensureDir(dir);
   ensureDir(join(dir, 'logs'));
-  writeFileSync(join(dir, 'sweep.yaml'), plan.frozenConfig);
+  writeFileAtomic(join(dir, 'sweep.yaml'), plan.frozenConfig);
   const scriptFile = join(dir, 'array.sbatch');
-  writeFileSync(scriptFile, script, { mode: 0o755 });
+  writeFileAtomic(scriptFile, script, 0o755);
   const submitted = await execa('sbatch', ['--parsable', scriptFile], { reject: false, ...(env ? { env } : {}) });
   if (submitted.failed && submitted.exitCode === undefined && /ENOENT/.test(submitted.message ?? '')) {
     throw new UserError('sbatch is not on PATH: run this on a SLURM login node, or use --dry-run to print the script');

@@ -1,10 +1,12 @@
 // The results store: <out>/<sweep>/<jobId>/ holds spec.json, metrics.jsonl (one line per epoch),
 // log.jsonl (pino), output.log (the job's stdout and stderr) and result.json. Whole files are written
 // atomically (a temp file in the same directory, fsync, rename), so a kill at any moment leaves
-// either the old file or the new one, never half of one.
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+// either the old file or the new one, never half of one. Symbolic links inside a results folder are
+// refused, never followed: writing through one would change (or truncate) a file outside the folder.
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
+import { UserError } from '../engine/errors.js';
 
 export const SPEC_FILE = 'spec.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -20,20 +22,71 @@ export function isTempFile(name: string): boolean {
   return basename(name).includes(TEMP_MARK);
 }
 
-export function writeFileAtomic(path: string, contents: string): void {
+function linkRefusal(path: string): UserError {
+  return new UserError(`${path} is a symbolic link; ash does not follow links inside a results folder (it would write outside it): remove the link`);
+}
+
+/** Throw if `path` is a symbolic link (a missing path is fine: it will be created as a plain file or folder). */
+export function refuseLink(path: string): void {
+  try {
+    if (lstatSync(path).isSymbolicLink()) throw linkRefusal(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/** open(2) with O_NOFOLLOW, so a link at `path` fails (ELOOP) instead of being written through. */
+function openNoFollow(path: string, flags: number): number {
+  try {
+    return openSync(path, flags | constants.O_NOFOLLOW, 0o644);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw linkRefusal(path);
+    throw err;
+  }
+}
+
+/** A descriptor appending to `path` (created if missing), refusing a link. */
+export function openForAppend(path: string): number {
+  return openNoFollow(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT);
+}
+
+/** Make `path` an empty file (created if missing), refusing a link rather than truncating its target. */
+export function resetFile(path: string): void {
+  closeSync(openNoFollow(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_CREAT));
+}
+
+/** A full disk or quota is the user's to fix: one line naming the file instead of a stack. */
+function diskError(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new UserError(`${path}: cannot write: ${code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded'} (free some space and run again)`);
+  }
+  return err;
+}
+
+export function writeFileAtomic(path: string, contents: string, mode = 0o644): void {
   const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
-  const fd = openSync(temp, 'w');
+  // 'wx' (O_EXCL) never opens an existing file or a link planted under the temp name.
+  let fd: number;
+  try {
+    fd = openSync(temp, 'wx', mode);
+  } catch (err) {
+    throw diskError(path, err);
+  }
   try {
     writeSync(fd, contents);
     fsyncSync(fd);
-  } finally {
     closeSync(fd);
-  }
-  try {
     renameSync(temp, path);
   } catch (err) {
+    // Never leave a half-written (or empty) temp file behind, whatever failed.
+    try {
+      closeSync(fd);
+    } catch {
+      // Already closed.
+    }
     rmSync(temp, { force: true });
-    throw err;
+    throw diskError(path, err);
   }
 }
 
@@ -43,17 +96,27 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Remove temp files a killed writer left behind in `dir`. */
 export function removeStaleTempFiles(dir: string): void {
+  refuseLink(dir);
   if (!existsSync(dir)) return;
   for (const name of readdirSync(dir)) if (isTempFile(name)) rmSync(join(dir, name), { force: true });
 }
 
+/** Create `dir` (and its parents); a `dir` that is a link is refused, as everything in it would go elsewhere. */
 export function ensureDir(dir: string): void {
+  refuseLink(dir);
   mkdirSync(dir, { recursive: true });
 }
 
 /** Append one JSON line (one epoch) and flush it to disk, so a crash loses at most the current epoch. */
 export function appendJsonLine(path: string, value: unknown): void {
-  appendFileSync(path, `${JSON.stringify(value)}\n`);
+  const fd = openForAppend(path);
+  try {
+    writeSync(fd, `${JSON.stringify(value)}\n`);
+  } catch (err) {
+    throw diskError(path, err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The parseable lines of a JSONL file; a torn last line (from a kill mid-write) is skipped. */

@@ -10,6 +10,7 @@ import { describeGrid, expandJobs } from '../config/expand.js';
 import { executeJobs, type JobCommand } from './executor.js';
 import { lockSweepDir, shardLockFile } from './lock.js';
 import { planJobs, type Plan } from './plan.js';
+import { assertPreflight } from './preflight.js';
 import { formatShard, selectShard, type Shard } from './shard.js';
 import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
 import type { JobResult } from './result.js';
@@ -30,6 +31,11 @@ export interface SweepOptions {
   progress?: 'auto' | 'tty' | 'json';
   /** Run only this shard's jobs (see shard.ts); other shards may be running in the same directory. */
   shard?: Shard;
+  /**
+   * Check the backend and datasets before starting any job (default: yes, unless a custom `command`
+   * runs the jobs, which then has needs of its own).
+   */
+  preflight?: boolean;
   /** For tests: how to start a job process, and extra environment for it. */
   command?: JobCommand;
   env?: Record<string, string>;
@@ -68,6 +74,16 @@ export function nativeThreadsPerJob(slots: number, env: NodeJS.ProcessEnv = proc
   return { ASH_NATIVE_THREADS: String(Math.max(1, Math.floor(availableParallelism() / Math.max(1, slots)))) };
 }
 
+/**
+ * What went wrong, in one line: how the process ended (the error's first line) and, when its stderr
+ * follows, the last line of that (for `ash job`, the `ash: ...` message of the error that stopped it).
+ */
+export function failureCause(error: string): string {
+  const lines = error.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.length <= 1) return lines[0] ?? 'unknown failure';
+  return `${lines[0]}: ${lines[lines.length - 1]}`;
+}
+
 function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
@@ -92,6 +108,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
     return { exitCode: 0, plan, results, rows: summarize(plan.jobs, results) };
   }
 
+  if (plan.toRun.length > 0 && (options.preflight ?? options.command === undefined)) assertPreflight(options.file, config.backend, plan.toRun);
   ensureDir(sweepDir);
   const release = lockSweepDir(sweepDir, options.shard ? shardLockFile(options.shard.index, options.shard.count) : undefined);
   const started = Date.now();
@@ -158,7 +175,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
       ` (${plan.done.length} from earlier runs); ${formatDuration((Date.now() - started) / 1000)} wall; results in ${sweepDir}`,
   );
   for (const failed of all.filter((r) => r.status === 'failed')) {
-    write(out, `  failed: ${failed.jobId}: ${(failed.error ?? '').split('\n')[0]} (see ${join(sweepDir, failed.jobId, 'output.log')})`);
+    write(out, `  failed: ${failed.jobId}: ${failureCause(failed.error ?? '')} (see ${join(sweepDir, failed.jobId, 'output.log')})`);
   }
   const exitCode = count('failed') === 0 && all.length === plan.jobs.length ? 0 : 1;
   return { exitCode, plan, results, rows };

@@ -82,7 +82,8 @@ test('randomised documents: the scan agrees with JSON.parse on every one', () =>
   };
   for (let n = 0; n < 200; n++) {
     const images = Array.from({ length: 1 + rng.int(5) }, (_, i) => ({ id: i + 1, file_name: str(), width: 50 + rng.int(50), height: 50 + rng.int(50), [str()]: junk(0) }));
-    const categories = Array.from({ length: 1 + rng.int(4) }, (_, i) => ({ id: 2 * i + 1, name: str(), [str()]: junk(0) }));
+    // Category names are non-empty (an empty one is an error), hence the prefix.
+    const categories = Array.from({ length: 1 + rng.int(4) }, (_, i) => ({ id: 2 * i + 1, name: `c${str()}`, [str()]: junk(0) }));
     const annotations = Array.from({ length: rng.int(8) }, (_, i) => ({
       id: i,
       image_id: 1 + rng.int(images.length),

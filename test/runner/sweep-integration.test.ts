@@ -1,13 +1,13 @@
 // End to end with the built CLI (`npm run build` first) and real, tiny training jobs on Fashion-MNIST:
 //  - kill -9 of a running sweep, then a re-run: every job's result exactly once, nothing half-written
 //    counted, finished jobs not run again, and the orphaned job processes stop by themselves;
-//  - a job that crashes (its data directory does not exist, set through a per-dataset override) while
-//    the others finish, and one that diverges (lr 1e30 through a per-model override), recorded as
+//  - a job that crashes (its data files are empty, set through a per-dataset override; a user error,
+//    so not retried) while the others finish, and one that diverges (lr 1e30 through a per-model override), recorded as
 //    diverged and never retried; a re-run retries only the failed jobs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from './helpers.js';
 
@@ -107,9 +107,13 @@ test('kill -9 mid-sweep, then re-run: every result exactly once', { skip, timeou
   assert.deepEqual(leftovers, []);
 });
 
-test('a crashing job fails (and is retried) while the others finish; a diverging job is recorded once', { skip, timeout: 240_000 }, async () => {
+test('a crashing job fails (a user error, not retried) while the others finish; a diverging job is recorded once', { skip, timeout: 240_000 }, async () => {
   const dir = tempDir('ash-crash-');
   const file = join(dir, 'crash.yaml');
+  // The mnist files are there (the preflight passes) but empty: each mnist job fails reading them.
+  const brokenMnist = join(dir, 'broken-mnist');
+  mkdirSync(brokenMnist);
+  for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) writeFileSync(join(brokenMnist, name), '');
   writeFileSync(
     file,
     [
@@ -122,7 +126,7 @@ test('a crashing job fails (and is retried) while the others finish; a diverging
       'data: { trainLimit: 96, testLimit: 32 }',
       'retries: 1',
       'overrides:',
-      '  dataset: { mnist: { data: { dataDir: /nonexistent/mnist } } }',
+      `  dataset: { mnist: { data: { dataDir: ${brokenMnist} } } }`,
       '  model: { resnet32: { train: { optimizer: { lr: 1.0e+30 } } } }',
       '',
     ].join('\n'),
@@ -149,10 +153,12 @@ test('a crashing job fails (and is retried) while the others finish; a diverging
   for (const model of ['resnet20', 'resnet32']) {
     const crashed = cell(model, 'mnist');
     assert.equal(crashed.status, 'failed');
-    assert.equal(crashed.attempts, 2);
-    assert.equal(starts(crashed.jobId), 2);
+    // Exit code 2 is a user error (here: unreadable data): another start would fail the same way.
+    assert.equal(crashed.attempts, 1);
+    assert.equal(starts(crashed.jobId), 1);
     assert.match(crashed.error!, /exited with code 2/);
-    assert.match(crashed.error!, /\/nonexistent\/mnist lacks/, 'the stderr tail says why');
+    assert.match(crashed.error!, /broken-mnist\/(train|t10k)-(images|labels)-idx\d-ubyte: not an IDX file/, 'the stderr tail says why');
+    assert.match(first.stdout, new RegExp(`failed: ${crashed.jobId}: job process exited with code 2: ash: .*not an IDX file`), 'the summary gives the cause');
   }
   assert.match(first.stdout, /\| ReLU \| \*\*\d+\.\d\d ± —\*\* \| — ± — \(n=0, 1 diverged\) \|/);
   assert.match(first.stdout, /4 results: 1 ok, 1 diverged, 2 failed/);
