@@ -136,10 +136,14 @@ export function assignTargets(table: PredictionTable, truth: readonly ImageTruth
  */
 export function gatherRows(x: tf.Tensor2D, indices: Int32Array): tf.Tensor2D {
   const idx = tf.tensor1d(indices, 'int32');
-  const gather = tf.customGrad(((t: tf.Tensor2D) => ({
-    value: tf.gather(t, idx),
-    gradFunc: (dy: tf.Tensor) => tf.scatterND(tf.reshape(idx, [-1, 1]), dy, t.shape),
-  })) as never) as (t: tf.Tensor2D) => tf.Tensor2D;
+  // The indices are saved with the tape: tensors the forward pass made and did not save are freed before the backward pass.
+  const gather = tf.customGrad(((t: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([idx]);
+    return {
+      value: tf.gather(t, idx),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(tf.reshape(saved[0]!, [-1, 1]), dy, t.shape),
+    };
+  }) as never) as (t: tf.Tensor2D) => tf.Tensor2D;
   return gather(x);
 }
 
