@@ -147,11 +147,15 @@ export class SsdDetector implements Detector {
     const n = images.shape[0];
     const p = this.numPriors;
     const c = this.numClasses;
-    const [locValues, probValues] = tf.tidy(() => {
+    let locValues: Float32Array = new Float32Array(0);
+    let probValues: Float32Array = new Float32Array(0);
+    // Nothing is returned from tidy: it would walk every element of the typed arrays looking for tensors.
+    tf.tidy(() => {
       const [loc, conf] = this.model.apply(images, { training: false }) as [tf.Tensor3D, tf.Tensor3D];
       // Background is column 0; the object classes' probabilities are the rest.
       const probs = tf.slice(tf.softmax(conf, -1), [0, 0, 1], [n, p, c]);
-      return [loc.dataSync() as Float32Array, probs.dataSync() as Float32Array];
+      locValues = loc.dataSync() as Float32Array;
+      probValues = probs.dataSync() as Float32Array;
     });
     return Array.from({ length: n }, (_, b) => {
       const boxes = decodeOffsets(locValues.subarray(b * p * 4, (b + 1) * p * 4), this.priors);

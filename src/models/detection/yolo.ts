@@ -208,9 +208,13 @@ export class YoloDetector implements Detector {
     const n = images.shape[0];
     const p = this.table.count;
     const c = this.numClasses;
-    const [boxValues, scoreValues] = tf.tidy(() => {
+    let boxValues: Float32Array = new Float32Array(0);
+    let scoreValues: Float32Array = new Float32Array(0);
+    // Nothing is returned from tidy: it would walk every element of the typed arrays looking for tensors.
+    tf.tidy(() => {
       const [boxes, scores] = this.decodeRaw(this.model.apply(images, { training: false }) as tf.Tensor3D);
-      return [boxes.dataSync() as Float32Array, scores.dataSync() as Float32Array];
+      boxValues = boxes.dataSync() as Float32Array;
+      scoreValues = scores.dataSync() as Float32Array;
     });
     return Array.from({ length: n }, (_, b) =>
       batchedNms(boxValues.subarray(b * p * 4, (b + 1) * p * 4), scoreValues.subarray(b * p * c, (b + 1) * p * c), c, this.inputSize, { ...YOLO_POSTPROCESS, ...options }),
