@@ -17,8 +17,10 @@ import type { Rng } from '../engine/random.js';
 import { UserError } from '../engine/errors.js';
 import { decodeRgb } from './decode.js';
 import { augmentScene, resizeScene, type Scene, type SceneAugment } from './augment-scene.js';
-import type { SceneSplit } from './fashion-scenes.js';
-import type { DetectionData, DetectionRecord } from './types.js';
+import { loadFashionScenes, type SceneSplit } from './fashion-scenes.js';
+import { loadVocDetection } from './voc.js';
+import { loadCoco } from './coco.js';
+import type { DetectionData, DetectionRecord, ReaderOptions } from './types.js';
 
 /** One image's ground truth in input pixels (the shape of models/detection/types.ts ImageTruth). */
 export interface BatchTruth {
@@ -190,3 +192,35 @@ export function greyStats(split: SceneSplit): { mean: number[]; std: number[] } 
 
 /** ImageNet statistics, the usual normalisation for VOC and COCO detectors (torchvision's detection models use them). */
 export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+/** What a detection run needs from a dataset: the two sources, the test ground truth, the normalisation. */
+export interface OpenedDetectionData {
+  dataset: string;
+  classNames: string[];
+  train: DetectionSource;
+  test: DetectionSource;
+  /** The test images' ground truth in original pixels ([x, y, w, h], flags), for the evaluators. */
+  testRecords: DetectionRecord[];
+  /** Per-channel mean and std of pixel / 255 (normalisedImages). */
+  mean: number[];
+  std: number[];
+  source: string[];
+}
+
+/** Open fashion-scenes, voc-detection or coco for detection training; limits cut each split's image count. */
+export async function openDetectionData(dataset: string, options: ReaderOptions = {}): Promise<OpenedDetectionData> {
+  if (dataset === 'fashion-scenes') {
+    const data = await loadFashionScenes(options);
+    const train = data.pixels.train!;
+    const test = data.pixels.test!;
+    return { dataset, classNames: data.classNames, train: sceneSource(train, data.canvas), test: sceneSource(test, data.canvas), testRecords: test.records, ...greyStats(train), source: data.source };
+  }
+  let data: DetectionData;
+  if (dataset === 'voc-detection') data = await loadVocDetection(options);
+  else if (dataset === 'coco') data = await loadCoco(options);
+  else throw new UserError(`dataset '${dataset}' is not a detection dataset (expected fashion-scenes, voc-detection or coco)`);
+  const { train, test } = trainTestRecords(data);
+  const trainRecords = options.trainLimit === undefined ? train : train.slice(0, options.trainLimit);
+  const testRecords = options.testLimit === undefined ? test : test.slice(0, options.testLimit);
+  return { dataset, classNames: data.classNames, train: recordSource(trainRecords), test: recordSource(testRecords), testRecords, ...IMAGENET_STATS, source: data.source };
+}

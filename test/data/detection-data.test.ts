@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeScenes } from '../../src/data/fashion-scenes.js';
-import { instanceMasks, normalisedImages, readDetectionBatch, recordSource, sceneSource, trainTestRecords } from '../../src/data/detection-data.js';
+import { IMAGENET_STATS, instanceMasks, normalisedImages, openDetectionData, readDetectionBatch, recordSource, sceneSource, trainTestRecords } from '../../src/data/detection-data.js';
+import { writeMnistFixture } from '../helpers/idx-fixtures.js';
 import { loadVocDetection } from '../../src/data/voc.js';
 import { loadCoco } from '../../src/data/coco.js';
 import { Rng } from '../../src/engine/random.js';
@@ -83,6 +84,24 @@ test('VOC: 07+12 trainval for training, 07 test for testing, resized boxes, diff
   assert.deepEqual([...batch.truth[0]!.classes], [11, 7]);
   assert.equal(batch.truth[0]!.masks, undefined);
   assert.deepEqual(batch.meta[0], { id: '000003', width: 40, height: 30, scaleX: 0.5, scaleY: 0.5 });
+  const opened = await openDetectionData('voc-detection', { dataDir: root, trainLimit: 2 });
+  assert.deepEqual([opened.train.count, opened.test.count, opened.train.channels], [2, 1, 3]);
+  assert.deepEqual(opened.testRecords.map((r) => r.id), ['000003']);
+  assert.deepEqual([opened.mean, opened.std], [IMAGENET_STATS.mean, IMAGENET_STATS.std]);
+  await assert.rejects(openDetectionData('cifar10', { dataDir: root }), (err: unknown) => err instanceof UserError && /'cifar10' is not a detection dataset/.test(err.message));
+});
+
+test('openDetectionData: fashion-scenes from Fashion-MNIST IDX files, grey statistics of the training scenes', async () => {
+  const dir = tmp();
+  writeMnistFixture(dir, { gzip: false, train: 20, test: 10 });
+  const opened = await openDetectionData('fashion-scenes', { dataDir: dir, trainLimit: 3, testLimit: 2 });
+  assert.deepEqual([opened.train.count, opened.test.count, opened.train.channels], [3, 2, 1]);
+  assert.equal(opened.testRecords.length, 2);
+  // The mean by hand over the three 64x64 training canvases.
+  const batch = await readDetectionBatch(opened.train, [0, 1, 2], { inputSize: [64, 64] });
+  const mean = batch.images.reduce((a, v) => a + v, 0) / (batch.images.length * 255);
+  assert.ok(Math.abs(opened.mean[0]! - mean) < 1e-9);
+  assert.ok(opened.std[0]! > 0);
 });
 
 test('COCO: train2017 / val2017, crowd flags kept; a dataset without its test split is a UserError', async () => {

@@ -13,6 +13,11 @@ test('ssd300 on VOC: sources 38, 19, 10, 5, 3, 1 and 8732 priors; yolov5s at 640
   // 13 VGG convs + conv6, conv7 + 8 extra convs, each its own activation.
   assert.equal(ssd.activationSites.length, 23);
   assert.deepEqual(ssd.detector!.inputSize, [300, 300]);
+  // ssd.pytorch's SSD300 on VOC, counted from its layers (convs with biases, L2Norm's 512 scales), is
+  // 26,285,486. Here every backbone and extra conv (8192 output channels in all) drops its bias and gains a
+  // BN scale and shift (+8192), and L2Norm is gone (-512).
+  const ssdParams = ssd.model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
+  assert.equal(ssdParams, 26285486 + 8192 - 512);
   ssd.model.dispose();
   const yolo = getModel('yolov5s').build({ activation: { name: 'relu' }, numClasses: 80, inputShape: [640, 640, 3], seed: 0 });
   // (80^2 + 40^2 + 20^2) cells x 3 anchors, 85 numbers each (yolov5s on COCO).

@@ -98,7 +98,7 @@ test('ssd-small: output shapes, priors that match them, finite non-zero gradient
   model.dispose();
 });
 
-test('ssd-small: 15 SGD steps on two fixed scenes halve the loss; detect gives boxes in the image', async () => {
+test('ssd-small: 15 SGD steps on two fixed scenes halve the loss; detect gives boxes in the image', async (t) => {
   await initEngine({ backend: 'wasm' });
   const { model, detector } = buildSsd('ssd-small', { activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1], seed: 2 });
   const batch = sceneBatch(2, 1);
@@ -110,6 +110,7 @@ test('ssd-small: 15 SGD steps on two fixed scenes halve the loss; detect gives b
     losses.push(cost.dataSync()[0]!);
     cost.dispose();
   }
+  t.diagnostic(`losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
   const first = losses[0]!;
   const last = Math.min(...losses.slice(-3));
   assert.ok(last < 0.5 * first, `loss ${first} -> ${last}: ${losses.map((l) => l.toFixed(3)).join(' ')}`);

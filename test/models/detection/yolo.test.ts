@@ -91,7 +91,7 @@ test('yolo-small: output shape, finite non-zero gradients for every weight with 
   model.dispose();
 });
 
-test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 15%; detect gives boxes in the image', async () => {
+test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 15%; detect gives boxes in the image', async (t) => {
   await initEngine({ backend: 'wasm' });
   const { model, detector } = buildYolo('yolo-small', { activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1], seed: 2 });
   const batch = sceneBatch(2, 1);
@@ -105,6 +105,7 @@ test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 1
     losses.push(cost.dataSync()[0]!);
     cost.dispose();
   }
+  t.diagnostic(`losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
   const first = losses[0]!;
   const last = Math.min(...losses.slice(-3));
   assert.ok(last < 0.85 * first, `loss ${first} -> ${last}: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
