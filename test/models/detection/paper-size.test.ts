@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../../src/engine/tf.js';
 import { getModel } from '../../../src/models/registry.js';
+import { summarizeModel } from '../../../src/models/summary.js';
 
 test('ssd300 on VOC: sources 38, 19, 10, 5, 3, 1 and 8732 priors; yolov5s at 640: 80/40/20 grids, 25200 predictions', async () => {
   await tf.setBackend('cpu');
@@ -28,4 +29,14 @@ test('ssd300 on VOC: sources 38, 19, 10, 5, 3, 1 and 8732 priors; yolov5s at 640
   const params = yolo.model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1), 0);
   assert.equal(params, 7235389);
   yolo.model.dispose();
+});
+
+test('model summary of a detector: its task and every head output', async () => {
+  await tf.setBackend('cpu');
+  const s = summarizeModel('ssd-small', { activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1] });
+  assert.equal(s.task, 'detection');
+  assert.deepEqual(s.outputs, [{ name: 'loc', shape: [null, 368, 4] }, { name: 'conf', shape: [null, 368, 11] }]);
+  // 8 ASH sites, z and alpha each.
+  assert.equal(s.activationParams, 16);
+  assert.equal(summarizeModel('resnet20', { activation: { name: 'relu' }, numClasses: 10, inputShape: [32, 32, 3] }).task, 'classification');
 });
