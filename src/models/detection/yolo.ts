@@ -181,7 +181,7 @@ export class YoloDetector implements Detector {
   }
 
   /** Decoded boxes [N, P, 4] (corners, pixels) and class scores [N, P, nc] (obj * cls). */
-  private decodeRaw(raw: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
+  decodeRaw(raw: tf.Tensor3D): [tf.Tensor3D, tf.Tensor3D] {
     const [n, p, width] = raw.shape;
     const { table } = this;
     const grid = new Float32Array(p * 2);

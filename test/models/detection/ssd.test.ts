@@ -125,3 +125,18 @@ test('ssd-small: 15 SGD steps on two fixed scenes halve the loss; detect gives b
   batch.images.dispose();
   model.dispose();
 });
+
+test('ssd targets: flagged (difficult / crowd) truths are not matched', async () => {
+  await tf.setBackend('cpu');
+  const { model, detector } = buildSsd('ssd-small', { activation: { name: 'relu' }, numClasses: 10, inputShape: [64, 64, 1], seed: 0 });
+  const box = [8, 8, 28, 30];
+  const other = [40, 36, 60, 60];
+  const flagged = detector.encodeTargets([{ boxes: Float32Array.from([...box, ...other]), classes: Int32Array.from([3, 5]), flags: Uint8Array.from([0, 1]) }]);
+  const alone = detector.encodeTargets([{ boxes: Float32Array.from(box), classes: Int32Array.from([3]), flags: Uint8Array.from([0]) }]);
+  const labels = flagged.tensors.labels!.dataSync();
+  assert.deepEqual([...labels], [...alone.tensors.labels!.dataSync()]);
+  assert.ok(labels.some((v) => v === 4) && !labels.some((v) => v === 6));
+  disposeTargets(flagged);
+  disposeTargets(alone);
+  model.dispose();
+});

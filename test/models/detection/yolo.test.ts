@@ -119,3 +119,20 @@ test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 1
   batch.images.dispose();
   model.dispose();
 });
+
+test('yolo decoding: zero logits put each box on its cell centre with its anchor size, score 0.5 x 0.5', async () => {
+  await tf.setBackend('cpu');
+  const { model, detector } = buildYolo('yolo-small', { activation: { name: 'relu' }, numClasses: 2, inputShape: [64, 64, 1], seed: 0 });
+  const [boxes, scores] = detector.decodeRaw(tf.zeros([1, 252, 7]) as tf.Tensor3D);
+  const b = boxes.dataSync();
+  const s = scores.dataSync();
+  // Prediction 0: P3 (stride 8), cell (0, 0), anchor 8x12: centre ((2 * 0.5 - 0.5 + 0) * 8) = 4, size (2 * 0.5)^2 * anchor.
+  assert.deepEqual([...b.subarray(0, 4)], [0, -2, 8, 10]);
+  // P4 (stride 16, 4x4 cells) starts after the 8 * 8 * 3 = 192 P3 predictions; cell (row 1, column 1),
+  // anchor 2 (24x16) is 192 + (1 * 4 + 1) * 3 + 2, centred at (1 + 0.5) * 16 = 24.
+  const k = 192 + (1 * 4 + 1) * 3 + 2;
+  assert.deepEqual([...b.subarray(k * 4, k * 4 + 4)], [12, 16, 36, 32]);
+  assert.ok([...s].every((v) => Math.abs(v - 0.25) < 1e-7));
+  tf.dispose([boxes, scores]);
+  model.dispose();
+});
