@@ -59,7 +59,9 @@ export function formatSummary(s: ModelSummary): string {
   const lines = [
     `model          ${s.model} (${s.family}): ${s.description}`,
     `input shape    ${s.inputShape.join('x')}`,
-    `output shape   [${s.outputShape.map((d) => d ?? 'batch').join(', ')}] (logits; the loss applies the softmax)`,
+    s.task === 'classification'
+      ? `output shape   [${s.outputShape.map((d) => d ?? 'batch').join(', ')}] (logits; the loss applies the softmax)`
+      : `outputs        ${s.outputs.map((o) => `${o.name} [${o.shape.map((d) => d ?? 'batch').join(', ')}]`).join(', ')} (raw head outputs; the ${s.task} loss and decoding read them)`,
     `params         ${count(s.params)} trainable (${count(s.activationParams)} of them in the activations), ${count(s.nonTrainableParams)} non-trainable`,
     `activation     ${JSON.stringify(s.activation)} at ${s.activationSites.count} sites, each its own layer:`,
     `  ${s.activationSites.names.join(', ')}`,

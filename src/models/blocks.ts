@@ -152,7 +152,7 @@ export class ModelContext {
   }
 
   /** The model and what the context recorded about it. */
-  finish(input: SymbolicTensor, output: SymbolicTensor, name: string): Required<BuiltModel> {
+  finish(input: SymbolicTensor, output: SymbolicTensor, name: string): Required<Omit<BuiltModel, 'detector'>> {
     const model = tfl.model({ inputs: input, outputs: output, name });
     return { model, activationSites: this.activationSites, keptActivations: this.keptActivations };
   }

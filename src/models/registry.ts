@@ -9,6 +9,8 @@ import { EFFICIENTNET_VARIANTS, buildEfficientNet } from './efficientnet.js';
 import { buildUNet } from './unet.js';
 import { buildDeepLabV3Plus, type DeepLabV3PlusConfig } from './deeplabv3plus.js';
 import { buildEfficientNetUNet } from './efficientnet-unet.js';
+import { buildSsd } from './detection/ssd.js';
+import { buildYolo } from './detection/yolo.js';
 import type { ModelEntry, ModelPattern } from './types.js';
 
 type BuildOptions = Parameters<ModelEntry['build']>[0];
@@ -111,6 +113,35 @@ const entries: ModelEntry[] = [
     build: (o) => buildPreActResNet(164, true, o),
   },
   ...CANONICAL_PATTERNED.map((name) => resolvePattern(name)!),
+  // Detectors (paper Tables 4-5): BuiltModel.detector carries their targets, loss and decoding.
+  {
+    name: 'ssd300',
+    family: 'ssd',
+    task: 'detection',
+    description: 'SSD300 (Liu et al. 2016), VGG16-BN backbone, 8732 priors on 6 maps, MultiBox loss; wants a 300x300 input',
+    build: (o) => buildSsd('ssd300', o),
+  },
+  {
+    name: 'ssd-small',
+    family: 'ssd',
+    task: 'detection',
+    description: 'SSD for 64x64 fashion-scenes on a CPU: VGG-style 16/32/64 channels, 368 priors on 8x8, 4x4, 2x2 maps',
+    build: (o) => buildSsd('ssd-small', o),
+  },
+  {
+    name: 'yolov5s',
+    family: 'yolo',
+    task: 'detection',
+    description: 'YOLOv5s: CSP-Darknet + SPPF + PANet, 3 anchors on P3-P5, CIoU/objectness/class BCE loss; input sides multiples of 32 (640)',
+    build: (o) => buildYolo('yolov5s', o),
+  },
+  {
+    name: 'yolo-small',
+    family: 'yolo',
+    task: 'detection',
+    description: 'YOLOv5 graph at width 1/8, one bottleneck per C3, anchors for 64x64 fashion-scenes (CPU)',
+    build: (o) => buildYolo('yolo-small', o),
+  },
 ];
 
 /** The paper's DeepLabV3+ head (output stride 16), on a ResNet-50 or -101 backbone. */

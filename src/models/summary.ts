@@ -2,6 +2,7 @@
 import type { ActivationSpec } from '../contract/spec.js';
 import { getModel } from './registry.js';
 import type { KeptActivation } from './types.js';
+import type { TaskName } from '../contract/task-name.js';
 
 export interface ModelSummary {
   model: string;
@@ -19,8 +20,12 @@ export interface ModelSummary {
   /** Activations left as the original has them (gates); the softmax is applied by the loss, not the model. */
   keptActivations: KeptActivation[];
   inputShape: [number, number, number];
-  /** The logits' shape; null is the batch axis. */
+  /** The logits' shape (a detector's first head output); null is the batch axis. */
   outputShape: (number | null)[];
+  /** The task whose head the model carries. */
+  task: TaskName;
+  /** Every output by layer name (detectors have several, e.g. SSD's loc and conf). */
+  outputs: { name: string; shape: (number | null)[] }[];
 }
 
 /** Elements of a weight; weights always have concrete shapes (null appears only in activation shapes). */
@@ -60,6 +65,8 @@ export function summarizeModel(
       keptActivations: built.keptActivations ?? [],
       inputShape: options.inputShape,
       outputShape: model.outputs[0]!.shape,
+      task: entry.task ?? 'classification',
+      outputs: model.outputs.map((o) => ({ name: o.name.replace(/\/.*$/, ''), shape: o.shape })),
     };
   } finally {
     built.model.dispose();

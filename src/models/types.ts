@@ -1,6 +1,7 @@
 import type { tfl } from '../engine/tf.js';
 import type { ActivationSpec } from '../contract/spec.js';
 import type { TaskName } from '../contract/task-name.js';
+import type { Detector } from './detection/types.js';
 
 export interface ModelBuildOptions {
   activation: ActivationSpec;
@@ -30,6 +31,8 @@ export interface BuiltModel {
   activationSites: string[];
   /** Activations kept as in the original (e.g. squeeze-and-excitation sigmoid gates); absent means none. */
   keptActivations?: KeptActivation[];
+  /** Detection models: target encoding, loss and decoding around `model` (see detection/types.ts). */
+  detector?: Detector;
 }
 
 export interface ModelEntry {

@@ -58,7 +58,7 @@ function smallInput(name: string): number {
 
 test('every model: forward and backward with ash on WASM give finite, non-zero gradients for every weight', async () => {
   await initEngine({ backend: 'wasm' });
-  // Classifiers only: the segmenters' per-pixel heads are checked in segmentation-training.test.ts.
+  // Classifiers only: segmenters (segmentation-training.test.ts) and detectors (test/models/detection/) have their own heads and checks.
   for (const name of modelNames().filter((n) => (getModel(n).task ?? 'classification') === 'classification')) {
     const before = tf.memory().numTensors;
     const { loss, grads } = lossAndGrads(name, smallInput(name));
