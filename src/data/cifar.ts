@@ -159,12 +159,15 @@ async function readClassNames(dir: string, variant: CifarVariant): Promise<strin
 export async function loadCifar(variant: CifarVariant, options: ReaderOptions): Promise<ClassificationData> {
   const dir = locateCifar(variant, options.dataDir);
   const warn = options.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`));
-  const partial: string[] = [];
+  // One list per split, joined in file order: the splits are read concurrently, so one shared list's order would vary.
+  const trainPartial: string[] = [];
+  const testPartial: string[] = [];
   const [train, test, classNames] = await Promise.all([
-    readSplit(dir, variant.trainFiles, variant, options.trainLimit, partial),
-    readSplit(dir, variant.testFiles, variant, options.testLimit, partial),
+    readSplit(dir, variant.trainFiles, variant, options.trainLimit, trainPartial),
+    readSplit(dir, variant.testFiles, variant, options.testLimit, testPartial),
     readClassNames(dir, variant),
   ]);
+  const partial = [...trainPartial, ...testPartial];
   if (partial.length > 0) warn(`${variant.name}: ${dir} is not the official release: ${partial.join(', ')}`);
   return {
     dataset: variant.name,
