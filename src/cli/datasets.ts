@@ -40,6 +40,7 @@ const listCommand: CommandModule<object, object> = {
     const all = listDatasets();
     const width = Math.max(...all.map((d) => d.name.length));
     for (const d of all) process.stdout.write(`${d.name.padEnd(width)}  ${d.task.padEnd(14)}  ${d.description}\n`);
+    process.stdout.write('\nclassification datasets train with `ash train` / `ash sweep` and size models with `ash models summary --dataset NAME`\n');
   },
 };
 

@@ -4,6 +4,7 @@
 // against their registries at parse time, so a registry that grows needs no change here.
 import * as z from 'zod';
 import { BACKEND_CHOICES } from '../engine/backend.js';
+import { didYouMean } from '../engine/errors.js';
 import { DEFAULT_RECIPE } from '../tasks/spec.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
 import { isModelName, modelNames } from '../models/registry.js';
@@ -18,7 +19,7 @@ export function oneOf(names: readonly string[]): string {
 /** A name the registry accepts (`accepts` may know patterns such as wrn<depth>-<width> beyond the listed names). */
 function registeredName(kind: string, names: () => string[], accepts: (name: string) => boolean = (n) => names().includes(n)) {
   return z.string().superRefine((name, ctx) => {
-    if (!accepts(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(names())})` });
+    if (!accepts(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(names())}${didYouMean(name, names())})` });
   });
 }
 
@@ -115,7 +116,7 @@ export const ActivationEntrySchema = z.preprocess(
       const { name, label, ...options } = entry;
       const valid = activationNames();
       if (!valid.includes(name)) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown activation '${name}' (${oneOf(valid)})`, input: name });
+        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown activation '${name}' (${oneOf(valid)}${didYouMean(name, valid)})`, input: name });
         return z.NEVER;
       }
       const parsed = activationOptionsSchema(name).safeParse(options);
