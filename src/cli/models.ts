@@ -65,7 +65,10 @@ export function formatSummary(s: ModelSummary): string {
 const listCommand: CommandModule<object, ListArgs> = {
   command: 'list',
   describe: 'List the models and the name patterns of their families',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash models list', 'the models, and the name patterns (wrn<depth>-<width>, ...) of their families') as never,
   handler: (args) => {
     const models = modelNames().map((name) => {
       const { family, description } = getModel(name);
@@ -93,7 +96,10 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
       .option('input-shape', { type: 'string', describe: 'height,width,channels, e.g. 32,32,3 (overrides the dataset)' })
       .option('num-classes', { type: 'number', describe: 'number of classes (overrides the dataset)' })
       .option('activation', { type: 'string', default: 'ash', describe: "plugged activation, e.g. 'ash', 'relu', 'ash:k=0.1'" })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash models summary --model resnet20 --dataset cifar10', 'parameters, activation sites and shapes for CIFAR-10')
+      .example('ash models summary --model wrn16-4 --dataset cifar100 --activation ash:k=0.1', 'with ASH at k = 0.1 (two parameters per site)')
+      .example('ash models summary --model efficientnet-b0 --dataset imagefolder --num-classes 1000', 'an ImageNet-sized model') as never,
   handler: async (args) => {
     getModel(args.model);
     const shape = resolveShape(args);
