@@ -97,6 +97,14 @@ const downloadCommand: CommandModule<object, DownloadArgs> = {
 export const datasetsCommand: CommandModule<object, object> = {
   command: 'datasets',
   describe: 'List, inspect and download datasets',
-  builder: (y: Argv) => y.command(listCommand).command(inspectCommand).command(downloadCommand).demandCommand(1, 'name a datasets subcommand: list, inspect, download') as never,
+  builder: (y: Argv) =>
+    y
+      .command(listCommand)
+      .command(inspectCommand)
+      .command(downloadCommand)
+      .demandCommand(1, 'name a datasets subcommand: list, inspect, download')
+      .example('ash datasets list', 'every dataset with its task and shape')
+      .example('ash datasets download cifar10 --root data/cifar10', 'fetch, verify and unpack')
+      .example('ash datasets inspect cifar10 --root data/cifar10', 'check what is on disk') as never,
   handler: () => undefined,
 };

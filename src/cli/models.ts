@@ -114,6 +114,12 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
 export const modelsCommand: CommandModule<object, object> = {
   command: 'models <command>',
   describe: 'List the models, or summarise one (parameters, activation sites, shapes)',
-  builder: (y) => y.command(listCommand).command(summaryCommand).demandCommand(1) as never,
+  builder: (y) =>
+    y
+      .command(listCommand)
+      .command(summaryCommand)
+      .demandCommand(1, 'name a models subcommand: list, summary')
+      .example('ash models list', 'the models and their name patterns')
+      .example('ash models summary --model resnet20 --dataset cifar10', 'parameters, activation sites, shapes') as never,
   handler: () => {},
 };

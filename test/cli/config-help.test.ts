@@ -87,13 +87,13 @@ test('a mistyped flag or command: exit 2 and the likely meaning', { skip }, () =
 });
 
 test("every command's --help has examples and a description for each option; ash --help names the environment variables", { skip }, () => {
-  for (const command of ['doctor', 'datasets list', 'datasets inspect', 'datasets download', 'models list', 'models summary', 'report', 'validate', 'sweep', 'status', 'bench']) {
+  for (const command of ['doctor', 'datasets', 'datasets list', 'models', 'datasets inspect', 'datasets download', 'models list', 'models summary', 'report', 'validate', 'sweep', 'status', 'bench']) {
     const r = ash(...command.split(' '), '--help');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\nExamples:\n {2}ash /, `${command} --help has examples`);
     // An option line is `  --name  description  [type]`: no option may be listed without words.
-    for (const line of r.stdout.split('\nExamples:')[0]!.split('\n').filter((l) => /^\s+(-\w, )?--[\w-]+/.test(l))) {
-      assert.match(line, /^\s+(-\w, )?--[\w-]+\s{2,}\S/, `${command}: an option without a description: ${line}`);
+    for (const line of r.stdout.split('\nExamples:')[0]!.split(/\n(?:Options|Logging \(every command\)):\n/).slice(1).join('\n').split('\n').filter((l) => /^\s+(-\w, )?--[\w-]+/.test(l))) {
+      assert.match(line, /^\s+(-\w, )?--[\w-]+\s{2,}[^\s[]/, `${command}: an option without a description: ${line}`);
     }
   }
   const flat = (text: string) => text.replace(/\s+/g, ' ');
