@@ -1,11 +1,11 @@
 // Small timing helpers shared by the bench parts. The wasm and cpu backends run kernels synchronously, so
 // the clock stops when the last kernel returns; results are not read back unless a part says so.
 
+import { median as medianOf } from '../stats/summary.js';
+
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('median of no samples');
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return medianOf(xs);
 }
 
 /**

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { loadSweepConfig } from '../config/load.js';
 import { expandJobs } from '../config/expand.js';
 import { defaultSlots } from '../runner/sweep.js';
+import { jobMilliseconds } from '../runner/estimate.js';
 
 export const SMOKE_CONFIG = fileURLToPath(new URL('../../configs/smoke.yaml', import.meta.url));
 
@@ -18,14 +19,6 @@ export interface SweepEstimate {
   jobsPerHour: number;
   method: string;
 }
-
-/** Training examples per dataset split when a job sets no limit. */
-const FULL_SIZES: Record<string, { train: number; test: number }> = {
-  'fashion-mnist': { train: 60000, test: 10000 },
-  mnist: { train: 60000, test: 10000 },
-  cifar10: { train: 50000, test: 10000 },
-  cifar100: { train: 50000, test: 10000 },
-};
 
 export function estimateSweep(options: {
   configFile: string;
@@ -41,16 +34,10 @@ export function estimateSweep(options: {
   if (jobs.length === 0) throw new Error(`${options.configFile}: the sweep has no jobs`);
   let totalMs = 0;
   for (const { spec } of jobs) {
-    const full = FULL_SIZES[spec.dataset];
-    if (!full && (spec.data.trainLimit === undefined || spec.data.testLimit === undefined)) {
-      throw new Error(`${options.configFile}: cannot estimate dataset '${spec.dataset}' without data.trainLimit and data.testLimit`);
-    }
-    const train = Math.min(spec.data.trainLimit ?? Infinity, full?.train ?? Infinity);
-    const test = Math.min(spec.data.testLimit ?? Infinity, full?.test ?? Infinity);
-    const steps = spec.train.epochs * Math.ceil(train / spec.train.batchSize);
-    const trainMs = steps * spec.train.batchSize * options.msPerTrainImage;
-    const evalMs = spec.train.epochs * test * (options.msPerTrainImage / 3);
-    totalMs += options.readyMs + trainMs + evalMs;
+    // The same per-job arithmetic as `ash sweep --dry-run`, with this run's measured figures.
+    const ms = jobMilliseconds(spec, options.msPerTrainImage, options.readyMs);
+    if (ms === undefined) throw new Error(`${options.configFile}: cannot estimate dataset '${spec.dataset}' without data.trainLimit and data.testLimit`);
+    totalMs += ms;
   }
   const slots = Math.min(options.slots ?? defaultSlots(options.backend as never), jobs.length);
   const secondsPerJob = totalMs / jobs.length / 1000;

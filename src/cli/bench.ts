@@ -1,9 +1,10 @@
 import type { CommandModule } from 'yargs';
+import { logSettings, type GlobalArgs } from './global-options.js';
 import { BENCH_PARTS, runBench, type BenchPart } from '../bench/run.js';
 import { formatReport } from '../bench/format.js';
 import { UserError } from '../engine/errors.js';
 
-interface BenchArgs {
+interface BenchArgs extends GlobalArgs {
   json: boolean;
   quick: boolean;
   backend?: string;
@@ -27,13 +28,16 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON on stdout' })
       .option('quick', { type: 'boolean', default: false, describe: 'tiny batches and shapes: checks that every part runs, in seconds' })
       .option('backend', { type: 'string', describe: 'one backend (wasm, cpu, tensorflow, tensorflow-gpu); default: every available one' })
-      .option('parts', { type: 'string', default: BENCH_PARTS.join(','), describe: `which parts to run (the sweep estimate needs throughput and startup)` }) as never,
+      .option('parts', { type: 'string', default: BENCH_PARTS.join(','), describe: `which parts to run, comma-separated: ${BENCH_PARTS.join(', ')} (the sweep estimate needs throughput and startup)` })
+      .example('ash bench', 'everything, a few minutes')
+      .example('ash bench --quick --json', 'fewer rounds, machine-readable')
+      .example('ash bench --parts throughput,torch --backend wasm', 'training speed against PyTorch on this CPU') as never,
   handler: async (args) => {
     const report = await runBench({
       quick: args.quick,
       parts: parseParts(args.parts),
       ...(args.backend !== undefined ? { backend: args.backend } : {}),
-      log: (line) => process.stderr.write(`ash bench: ${line}\n`),
+      log: (line) => (logSettings(args).verbosity === 'quiet' ? undefined : process.stderr.write(`ash bench: ${line}\n`)),
     });
     process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     if (report.errors.length > 0) process.exitCode = 1;

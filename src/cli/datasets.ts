@@ -5,6 +5,7 @@ import type { DatasetSummary, SplitSummary } from '../data/summary.js';
 import { downloadDataset } from '../data/download.js';
 import { loadManifest } from '../data/manifest.js';
 import { verifyDataset } from '../data/verify.js';
+import { logSettings, type GlobalArgs } from './global-options.js';
 
 interface InspectArgs {
   name: string;
@@ -14,7 +15,7 @@ interface InspectArgs {
   'skip-unreadable': boolean;
 }
 
-interface DownloadArgs {
+interface DownloadArgs extends GlobalArgs {
   name: string;
   root: string;
   manifest?: string;
@@ -38,10 +39,12 @@ function printSummary(summary: DatasetSummary): void {
 const listCommand: CommandModule<object, object> = {
   command: 'list',
   describe: 'List the datasets and their tasks',
+  builder: (y: Argv) => y.example('ash datasets list', 'every dataset: name, task, shape and files') as never,
   handler: () => {
     const all = listDatasets();
     const width = Math.max(...all.map((d) => d.name.length));
     for (const d of all) process.stdout.write(`${d.name.padEnd(width)}  ${d.task.padEnd(14)}  ${d.description}\n`);
+    process.stdout.write('\nclassification datasets train with `ash train` / `ash sweep` and size models with `ash models summary --dataset NAME`\n');
   },
 };
 
@@ -54,7 +57,9 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       .option('root', { type: 'string', describe: 'where the dataset is (default: its usual place under data/)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the summary as JSON' })
       .option('image-size', { type: 'number', describe: 'output side for resizing readers (imagefolder)' })
-      .option('skip-unreadable', { type: 'boolean', default: false, describe: 'skip undecodable images with a warning instead of failing' }) as never,
+      .option('skip-unreadable', { type: 'boolean', default: false, describe: 'skip undecodable images with a warning instead of failing' })
+      .example('ash datasets inspect fashion-mnist', 'counts, shape, classes of the copy under data/ (or /usr/share/datasets)')
+      .example('ash datasets inspect cifar10 --root ~/data/cifar10 --json', 'a copy elsewhere, as JSON') as never,
   handler: async (args) => {
     const summary = await inspectDataset(args.name, {
       dataDir: args.root,
@@ -75,13 +80,16 @@ const downloadCommand: CommandModule<object, DownloadArgs> = {
       .option('root', { type: 'string', demandOption: true, describe: 'directory to download and unpack into' })
       .option('manifest', { type: 'string', describe: 'manifest file to use instead of datasets/<name>.yaml' })
       .option('keep-archives', { type: 'boolean', default: true, describe: 'keep the verified archives after unpacking' })
-      .option('allow-unverified', { type: 'boolean', default: false, describe: 'download archives whose manifest has no SHA-256 (prints their sum)' }) as never,
+      .option('allow-unverified', { type: 'boolean', default: false, describe: 'download archives whose manifest has no SHA-256 (prints their sum)' })
+      .example('ash datasets download cifar10 --root data/cifar10', 'fetch, verify and unpack CIFAR-10 (resumes a partial download)')
+      .example('ash datasets download mine --manifest my-data.yaml --root data/mine', 'a dataset described by your own manifest') as never,
   handler: async (args) => {
     const manifest = await loadManifest(args.manifest ?? args.name);
     const outcomes = await downloadDataset(manifest, args.root, {
       keepArchives: args['keep-archives'],
       allowUnverified: args['allow-unverified'],
-      log: (m) => process.stderr.write(`${m}\n`),
+      // --quiet: only the verified files and the final line.
+      log: (m) => (logSettings(args).verbosity === 'quiet' ? undefined : process.stderr.write(`${m}\n`)),
     });
     for (const o of outcomes) process.stdout.write(`${o.status.padEnd(10)} ${o.sha256}  ${o.file}\n`);
     process.stdout.write(`${manifest.name}: ready under ${args.root}\n`);
@@ -113,6 +121,16 @@ const verifyCommand: CommandModule<object, VerifyArgs> = {
 export const datasetsCommand: CommandModule<object, object> = {
   command: 'datasets',
   describe: 'List, inspect, download and verify datasets',
-  builder: (y: Argv) => y.command(listCommand).command(inspectCommand).command(downloadCommand).command(verifyCommand).demandCommand(1, 'name a datasets subcommand: list, inspect, download, verify') as never,
+  builder: (y: Argv) =>
+    y
+      .command(listCommand)
+      .command(inspectCommand)
+      .command(downloadCommand)
+      .command(verifyCommand)
+      .demandCommand(1, 'name a datasets subcommand: list, inspect, download, verify')
+      .example('ash datasets list', 'every dataset with its task and shape')
+      .example('ash datasets download cifar10 --root data/cifar10', 'fetch, verify and unpack')
+      .example('ash datasets inspect cifar10 --root data/cifar10', 'check what is on disk')
+      .example('ash datasets verify cifar10 --root data/cifar10', 're-hash every downloaded archive') as never,
   handler: () => undefined,
 };

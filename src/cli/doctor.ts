@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { availableBackends, initEngine, isInstalled } from '../engine/backend.js';
+import { availableBackends, BACKEND_CHOICES, initEngine, isInstalled } from '../engine/backend.js';
 import { tf } from '../engine/tf.js';
 import { gpuDevices, loadedCudaLibraries } from '../engine/gpu-info.js';
 
@@ -13,8 +13,10 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
   describe: 'Show which backends are installed, which one auto picks, and how it runs',
   builder: (y) =>
     y
-      .option('backend', { type: 'string', default: 'auto', describe: 'backend to initialise' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+      .option('backend', { choices: BACKEND_CHOICES, default: 'auto', describe: 'backend to initialise (auto: the first available of tensorflow-gpu, tensorflow, wasm)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash doctor', 'installed backends, the one auto picks, SIMD / threads / native kernels')
+      .example('ash doctor --backend cpu --json', 'initialise the pure-JS backend, machine-readable') as never,
   handler: async (args) => {
     const installed = {
       '@tensorflow/tfjs-node-gpu': isInstalled('@tensorflow/tfjs-node-gpu'),

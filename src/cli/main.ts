@@ -5,9 +5,13 @@ import { hideBin } from 'yargs/helpers';
 import { commands } from './commands.js';
 import { UserError } from '../engine/errors.js';
 import { rejectRepeatedFlags } from './repeated-flags.js';
+import { explainUnknownArguments, explainUnknownCommand } from './unknown-arguments.js';
+import { environmentEpilogue } from './environment.js';
+import { withGlobalOptions } from './global-options.js';
 
 async function main(): Promise<void> {
-  let cli = yargs(hideBin(process.argv))
+  const root = yargs(hideBin(process.argv));
+  let cli = withGlobalOptions(root)
     .scriptName('ash')
     // A repeated flag becomes an array: kept for the repeatable ones (--set, --sbatch), an error for the rest.
     .middleware((argv) => rejectRepeatedFlags(argv))
@@ -15,9 +19,19 @@ async function main(): Promise<void> {
     .demandCommand(1, 'name a command; `ash --help` lists them')
     .recommendCommands()
     .help()
+    .alias('help', 'h')
+    .example('ash doctor', 'which backends are installed and which one auto picks')
+    .example('ash validate configs/smoke.yaml --print', 'the merged config with every default filled in')
+    .example('ash sweep configs/smoke.yaml --dry-run', 'the jobs, which are done, and a time estimate')
+    .example('ash sweep configs/smoke.yaml', 'run it (again: resumes), then print the results table')
+    .example('ash report results/smoke --out report/', 'tables, figures and an HTML page')
+    .epilogue(`${environmentEpilogue()}\n\nEvery command has --help with examples; the README has the rest.`)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .fail((msg, err) => {
-      throw err ?? new UserError(msg);
+      if (err) throw err;
+      // The options of the command being parsed (yargs keeps them on the root instance while it parses).
+      const known = Object.keys((root as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key).filter((k) => k !== '$0');
+      throw new UserError(explainUnknownCommand(explainUnknownArguments(msg, known), hideBin(process.argv)));
     });
   for (const command of commands) cli = cli.command(command);
   await cli.parseAsync();

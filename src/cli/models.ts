@@ -1,18 +1,10 @@
 import type { CommandModule, Argv } from 'yargs';
-import { UserError, unknownName } from '../engine/errors.js';
+import { UserError } from '../engine/errors.js';
+import { datasetNames, datasetShape } from '../data/registry.js';
 import { initEngine } from '../engine/backend.js';
 import { getModel, modelNames, modelPatterns } from '../models/registry.js';
 import { summarizeModel, type ModelSummary } from '../models/summary.js';
 import { parseActivationArg } from './activation-arg.js';
-
-/** Input shape and class count of the datasets the paper uses, so a summary needs no data on disk. */
-export const DATASET_SHAPES: Record<string, { inputShape: [number, number, number]; numClasses: number }> = {
-  mnist: { inputShape: [28, 28, 1], numClasses: 10 },
-  'fashion-mnist': { inputShape: [28, 28, 1], numClasses: 10 },
-  cifar10: { inputShape: [32, 32, 3], numClasses: 10 },
-  cifar100: { inputShape: [32, 32, 3], numClasses: 100 },
-  imagenet: { inputShape: [224, 224, 3], numClasses: 1000 },
-};
 
 interface ListArgs {
   json: boolean;
@@ -39,15 +31,13 @@ export function parseInputShape(text: string): [number, number, number] {
 
 /** The shape and classes a summary uses: the dataset's, with --input-shape / --num-classes overriding. */
 export function resolveShape(args: Pick<SummaryArgs, 'dataset' | 'input-shape' | 'num-classes'>): { inputShape: [number, number, number]; numClasses: number } {
-  let base: { inputShape: [number, number, number]; numClasses: number } | undefined;
-  if (args.dataset !== undefined) {
-    base = DATASET_SHAPES[args.dataset];
-    if (!base) throw unknownName('dataset', args.dataset, Object.keys(DATASET_SHAPES));
-  }
+  // The registry's list (the one `ash datasets list` prints); it throws with a suggestion for a typo.
+  const base = args.dataset !== undefined ? datasetShape(args.dataset) : undefined;
   const inputShape = args['input-shape'] !== undefined ? parseInputShape(args['input-shape']) : base?.inputShape;
   const numClasses = args['num-classes'] ?? base?.numClasses;
   if (!inputShape || numClasses === undefined) {
-    throw new UserError('give --dataset (e.g. cifar10), or both --input-shape (e.g. 32,32,3) and --num-classes');
+    const which = args.dataset !== undefined ? `dataset '${args.dataset}' takes its classes from the data; give --num-classes (ImageNet: 1000)` : 'give --dataset (e.g. cifar10), or both --input-shape (e.g. 32,32,3) and --num-classes';
+    throw new UserError(which);
   }
   if (!(Number.isInteger(numClasses) && numClasses > 0)) throw new UserError(`--num-classes must be a positive integer, got ${numClasses}`);
   return { inputShape, numClasses };
@@ -77,7 +67,10 @@ export function formatSummary(s: ModelSummary): string {
 const listCommand: CommandModule<object, ListArgs> = {
   command: 'list',
   describe: 'List the models and the name patterns of their families',
-  builder: (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+  builder: (y) =>
+    y
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash models list', 'the models, and the name patterns (wrn<depth>-<width>, ...) of their families') as never,
   handler: (args) => {
     const models = modelNames().map((name) => {
       const { family, task, description } = getModel(name);
@@ -102,11 +95,14 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
   builder: (y: Argv) =>
     y
       .option('model', { type: 'string', demandOption: true, describe: 'model name (`ash models list`)' })
-      .option('dataset', { type: 'string', describe: `dataset whose input shape and classes to use: ${Object.keys(DATASET_SHAPES).join(', ')}` })
+      .option('dataset', { type: 'string', describe: `classification dataset whose input shape and classes to use (\`ash datasets list\`): ${datasetNames().join(', ')}` })
       .option('input-shape', { type: 'string', describe: 'height,width,channels, e.g. 32,32,3 (overrides the dataset)' })
       .option('num-classes', { type: 'number', describe: 'number of classes (overrides the dataset)' })
       .option('activation', { type: 'string', default: 'ash', describe: "plugged activation, e.g. 'ash', 'relu', 'ash:k=0.1'" })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash models summary --model resnet20 --dataset cifar10', 'parameters, activation sites and shapes for CIFAR-10')
+      .example('ash models summary --model wrn16-4 --dataset cifar100 --activation ash:k=0.1', 'with ASH at k = 0.1 (two parameters per site)')
+      .example('ash models summary --model efficientnet-b0 --dataset imagefolder --num-classes 1000', 'an ImageNet-sized model') as never,
   handler: async (args) => {
     getModel(args.model);
     const shape = resolveShape(args);
@@ -121,6 +117,12 @@ const summaryCommand: CommandModule<object, SummaryArgs> = {
 export const modelsCommand: CommandModule<object, object> = {
   command: 'models <command>',
   describe: 'List the models, or summarise one (parameters, activation sites, shapes)',
-  builder: (y) => y.command(listCommand).command(summaryCommand).demandCommand(1) as never,
+  builder: (y) =>
+    y
+      .command(listCommand)
+      .command(summaryCommand)
+      .demandCommand(1, 'name a models subcommand: list, summary')
+      .example('ash models list', 'the models and their name patterns')
+      .example('ash models summary --model resnet20 --dataset cifar10', 'parameters, activation sites, shapes') as never,
   handler: () => {},
 };

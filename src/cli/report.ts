@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { formatProblems, REPORT_FORMATS, renderReport, reportFromDir, writeReport, type ReportFormat } from '../report/index.js';
+import { formatProblems, listPaperTables, REPORT_FORMATS, renderReport, reportFromDir, writeReport, type ReportFormat } from '../report/index.js';
 
 interface ReportArgs {
   results: string;
@@ -25,11 +25,14 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         describe:
           "metric(s) to tabulate (repeat or comma-separate): top1, top5, valLoss (classification), miou, pixelAcc (segmentation), map50, map, map75 (detection); default: each task's primary metric",
       })
-      .option('paper', { type: 'string', describe: 'compare with a paper table, e.g. table2-cifar10 (default: the one the sweep names)' })
+      .option('paper', { type: 'string', describe: `compare with a paper table (default: the one the sweep names): ${listPaperTables().join(', ')}` })
       .option('paper-model', {
         type: 'string',
         describe: 'paper column for models the paper does not have, e.g. resnet164, or resnet20=resnet164,...',
-      }) as never,
+      })
+      .example('ash report results/smoke', 'the table in Markdown on stdout')
+      .example('ash report results/smoke --out report/', 'report.{md,csv,tex,html,json} and figures/*.svg')
+      .example('ash report results/table2 --paper table2-cifar10 --metric top1,top5', 'beside the paper\'s Table 2') as never,
   handler: async (args) => {
     const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel });
     if (report.problems.length > 0) process.stderr.write(`ash report: skipped files:\n${formatProblems(report.problems)}\n`);

@@ -12,7 +12,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   builder: (y) =>
     y
       .positional('dir', { type: 'string', demandOption: true, describe: 'a sweep results directory (results/<name>), or a results root' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' })
+      .example('ash status results/smoke', 'done / running / failed, from the result files')
+      .example('ash status results --json', 'every sweep under a results root, as JSON') as never,
   handler: async (args) => {
     const statuses = [];
     for (const dir of findSweepDirs(args.dir)) statuses.push(await sweepStatus(dir));

@@ -6,10 +6,11 @@ import { planLaunch } from '../runner/launch.js';
 import { parseShard } from '../runner/shard.js';
 import { renderSbatchScript, submitSlurmArray } from '../runner/slurm.js';
 import { parseGpuList, runSweep } from '../runner/sweep.js';
+import { logSettings, type GlobalArgs } from './global-options.js';
 
 const EXECUTORS = ['local', 'slurm', 'k8s'] as const;
 
-interface SweepArgs {
+interface SweepArgs extends GlobalArgs {
   file: string;
   jobs?: number;
   gpus?: string;
@@ -17,7 +18,7 @@ interface SweepArgs {
   'dry-run': boolean;
   /** One --set gives a string, several an array (not `array: true`, which would swallow the FILE after it). */
   set?: string | string[];
-  progress: 'auto' | 'tty' | 'json';
+  progress: 'auto' | 'tty' | 'json' | 'pretty';
   shard?: string;
   executor: (typeof EXECUTORS)[number];
   shards?: number;
@@ -45,9 +46,13 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('jobs', { type: 'number', describe: 'jobs at once (default: one per core for wasm/cpu, one per GPU otherwise)' })
       .option('gpus', { type: 'string', describe: 'comma-separated GPU ids, one per job slot (CUDA_VISIBLE_DEVICES)' })
       .option('out', { type: 'string', default: 'results', describe: 'results root; the sweep writes to OUT/<name>/' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'list the jobs and which are finished (slurm: print the script); run nothing' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'list the jobs, which are finished, and an estimate of the time the rest take (slurm: print the script); run nothing' })
       .option('set', { type: 'string', describe: 'override a config value: key.path=value (repeat --set for more)' })
-      .option('progress', { choices: ['auto', 'tty', 'json'] as const, default: 'auto' as const, describe: 'live view, or JSON log lines (auto: live view on a terminal)' })
+      .option('progress', {
+        choices: ['auto', 'tty', 'json', 'pretty'] as const,
+        default: 'auto' as const,
+        describe: 'live view (tty), JSON log lines (json) or human log lines (pretty); auto: --log-format if given, else the live view on a terminal and JSON elsewhere',
+      })
       .option('shard', { type: 'string', describe: 'run only shard I of N (I/N, 0-based; a job goes to shard sha256(job id) mod N)' })
       .option('executor', { choices: EXECUTORS, default: 'local' as const, describe: 'local process pool, an sbatch job array, or a Kubernetes Indexed Job manifest' })
       .option('shards', { type: 'number', group: CLUSTER, describe: 'array tasks / pods, each running one shard (default: one per job)' })
@@ -61,7 +66,14 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
       .option('mem', { type: 'string', group: CLUSTER, describe: 'memory per task / pod (slurm: 16G; k8s: 16Gi)' })
       .option('time', { type: 'string', group: CLUSTER, describe: 'slurm: wall-clock limit per task, HH:MM:SS' })
       .option('parallelism', { type: 'number', group: CLUSTER, describe: 'tasks / pods at once (default: all)' })
-      .option('sbatch', { type: 'string', group: CLUSTER, describe: 'slurm: extra sbatch option, e.g. --sbatch=--account=abc (repeatable)' }) as never,
+      .option('sbatch', { type: 'string', group: CLUSTER, describe: 'slurm: extra sbatch option, e.g. --sbatch=--account=abc (repeatable)' })
+      .example('ash sweep configs/smoke.yaml --dry-run', 'list the jobs, which are done, and a time estimate')
+      .example('ash sweep configs/smoke.yaml --jobs 2', 'run on 2 slots; Ctrl-C stops cleanly, the same command resumes')
+      .example('ash sweep configs/smoke.yaml --set train.epochs=1 --set seeds=[1]', 'override config values (Hydra-style key.path=value)')
+      .example('ash sweep configs/smoke.yaml --log-format pretty --quiet', 'human log lines, warnings only (CI logs)')
+      .example('ash sweep configs/smoke.yaml --shard 0/4', 'run one quarter of the jobs (other machines run 1/4..3/4)')
+      .example('ash sweep configs/smoke.yaml --executor slurm --partition gpu --gpus-per-job 1', 'submit a SLURM job array')
+      .example('ash sweep configs/smoke.yaml --executor k8s --emit job.yaml', 'write a Kubernetes Indexed Job manifest') as never,
   handler: async (args) => {
     if (args.executor === 'local') {
       const outcome = await runSweep({
@@ -72,7 +84,9 @@ export const sweepCommand: CommandModule<object, SweepArgs> = {
         ...(args.gpus !== undefined ? { gpus: parseGpuList(args.gpus) } : {}),
         ...(args.shard !== undefined ? { shard: parseShard(args.shard) } : {}),
         dryRun: args['dry-run'],
-        progress: args.progress,
+        // --progress wins; else --log-format; else the live view on a terminal.
+        progress: args.progress !== 'auto' ? args.progress : (logSettings(args).format ?? 'auto'),
+        verbosity: logSettings(args).verbosity,
       });
       process.exitCode = outcome.exitCode;
       return;

@@ -2,7 +2,7 @@
 // is FILE:LINE:COL (or `--set:key=value`, the command-line argument that introduced the value). The
 // path never holds spaces ((root) for the whole file), so the lines split on two spaces.
 import type * as z from 'zod';
-import { UserError } from '../engine/errors.js';
+import { closestName, didYouMean, UserError } from '../engine/errors.js';
 
 export interface ConfigProblem {
   /** FILE:LINE:COL, or `--set:key=value` for a value given on the command line. */
@@ -90,7 +90,9 @@ export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
     case 'invalid_value': {
       const options = issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
       const expected = options.length === 1 ? `expected ${options[0]}` : `expected one of: ${options.join(', ')}`;
-      return `got ${describeValue(value)} (${expected})`;
+      // A mistyped enum value (backend: wsam) gets the same suggestion as a mistyped name.
+      const hint = typeof value === 'string' ? didYouMean(value, options) : '';
+      return `got ${describeValue(value)} (${expected}${hint})`;
     }
     case 'invalid_format':
       return `got ${describeValue(value)} (${expectedText(issue, /^Invalid/) || `expected a ${issue.format}`})`;
@@ -105,24 +107,9 @@ export function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
   }
 }
 
-/** Edit distance, for "did you mean" on unknown keys. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 export function unknownKeyMessage(key: string, valid: readonly string[] | undefined): string {
   if (!valid || valid.length === 0) return `unknown key '${key}'`;
-  const close = valid.filter((v) => distance(key, v) <= Math.max(1, Math.floor(v.length / 3))).sort((a, b) => distance(key, a) - distance(key, b));
-  const hint = close.length > 0 ? `; did you mean '${close[0]}'?` : '';
+  const close = closestName(key, valid);
+  const hint = close !== undefined ? `; did you mean '${close}'?` : '';
   return `unknown key '${key}' (expected one of: ${[...valid].sort().join(', ')}${hint})`;
 }

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { BACKEND_CHOICES, canonicalJson } from '../contract/spec.js';
 import { DataLimitsSchema, PartialTrainRecipeSchema, TrainRecipeSchema } from '../contract/recipe.js';
 import { TaskNameSchema, type TaskName } from '../contract/task-name.js';
+import { didYouMean } from '../engine/errors.js';
 import { activationNames, activationOptionsSchema } from '../activations/registry.js';
 import { getModel, isModelName, modelNames } from '../models/registry.js';
 import { datasetSupportsTask, getAnyDataset, listDatasets, streamableDatasetNames } from '../data/registry.js';
@@ -21,7 +22,7 @@ export function oneOf(names: readonly string[]): string {
 /** A name the registry accepts (`accepts` may know patterns such as wrn<depth>-<width> beyond the listed names). */
 function registeredName(kind: string, names: () => string[], accepts: (name: string) => boolean = (n) => names().includes(n)) {
   return z.string().superRefine((name, ctx) => {
-    if (!accepts(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(names())})` });
+    if (!accepts(name)) ctx.addIssue({ code: 'custom', message: `unknown ${kind} '${name}' (${oneOf(names())}${didYouMean(name, names())})` });
   });
 }
 
@@ -49,7 +50,7 @@ export const ActivationEntrySchema = z.preprocess(
       const { name, label, ...options } = entry;
       const valid = activationNames();
       if (!valid.includes(name)) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown activation '${name}' (${oneOf(valid)})`, input: name });
+        ctx.addIssue({ code: 'custom', path: ['name'], message: `unknown activation '${name}' (${oneOf(valid)}${didYouMean(name, valid)})`, input: name });
         return z.NEVER;
       }
       const parsed = activationOptionsSchema(name).safeParse(options);

@@ -28,6 +28,14 @@ export interface DatasetEntry {
   defaultAugment?: AugmentKind;
   /** A cheap preflight: throw a UserError when the files are missing or unreadable, without decoding them. */
   check?(options: ReaderOptions): void;
+  /** What a model built for this dataset takes and predicts, known without reading the data (`ash models summary --dataset`). */
+  shape: DatasetShape;
+}
+
+/** Input height, width, channels and class count; numClasses is absent where the data decides it (an image folder's class folders). */
+export interface DatasetShape {
+  inputShape: [number, number, number];
+  numClasses?: number;
 }
 
 export interface AnnotatedDatasetEntry {
@@ -43,15 +51,17 @@ export interface AnnotatedDatasetEntry {
 export type AnyDatasetEntry = DatasetEntry | AnnotatedDatasetEntry;
 
 const entries: AnyDatasetEntry[] = [
-  { name: 'fashion-mnist', task: 'classification', description: 'Fashion-MNIST, 28x28x1, 10 classes (IDX files; Debian: dataset-fashion-mnist)', load: (o) => loadMnistFamily(FASHION_MNIST, o), check: (o) => checkMnistFamily(FASHION_MNIST, o) },
-  { name: 'mnist', task: 'classification', description: 'MNIST digits, 28x28x1, 10 classes (IDX files)', load: (o) => loadMnistFamily(MNIST, o), check: (o) => checkMnistFamily(MNIST, o) },
-  { name: 'cifar10', task: 'classification', description: 'CIFAR-10, 32x32x3, 10 classes (binary version: data_batch_1..5.bin, test_batch.bin)', load: (o) => loadCifar(CIFAR10, o), check: (o) => checkCifar(CIFAR10, o) },
-  { name: 'cifar100', task: 'classification', description: 'CIFAR-100, 32x32x3, 100 fine classes (binary version: train.bin, test.bin)', load: (o) => loadCifar(CIFAR100, o), check: (o) => checkCifar(CIFAR100, o) },
-  { name: 'cifar100-coarse', task: 'classification', description: 'CIFAR-100 with its 20 coarse (superclass) labels', load: (o) => loadCifar(CIFAR100_COARSE, o), check: (o) => checkCifar(CIFAR100_COARSE, o) },
+  { name: 'fashion-mnist', task: 'classification', description: 'Fashion-MNIST, 28x28x1, 10 classes (IDX files; Debian: dataset-fashion-mnist)', shape: { inputShape: [28, 28, 1], numClasses: 10 }, load: (o) => loadMnistFamily(FASHION_MNIST, o), check: (o) => checkMnistFamily(FASHION_MNIST, o) },
+  { name: 'mnist', task: 'classification', description: 'MNIST digits, 28x28x1, 10 classes (IDX files)', shape: { inputShape: [28, 28, 1], numClasses: 10 }, load: (o) => loadMnistFamily(MNIST, o), check: (o) => checkMnistFamily(MNIST, o) },
+  { name: 'cifar10', task: 'classification', description: 'CIFAR-10, 32x32x3, 10 classes (binary version: data_batch_1..5.bin, test_batch.bin)', shape: { inputShape: [32, 32, 3], numClasses: 10 }, load: (o) => loadCifar(CIFAR10, o), check: (o) => checkCifar(CIFAR10, o) },
+  { name: 'cifar100', task: 'classification', description: 'CIFAR-100, 32x32x3, 100 fine classes (binary version: train.bin, test.bin)', shape: { inputShape: [32, 32, 3], numClasses: 100 }, load: (o) => loadCifar(CIFAR100, o), check: (o) => checkCifar(CIFAR100, o) },
+  { name: 'cifar100-coarse', task: 'classification', description: 'CIFAR-100 with its 20 coarse (superclass) labels', shape: { inputShape: [32, 32, 3], numClasses: 20 }, load: (o) => loadCifar(CIFAR100_COARSE, o), check: (o) => checkCifar(CIFAR100_COARSE, o) },
   {
     name: 'imagefolder',
     task: 'classification',
     description: 'ImageNet-style ROOT/{train,val}/<class>/*.jpg (Imagenette, ImageNet-100, ImageNet); 224x224 centre crop of the 256 resize',
+    // The classes are the folders found (ImageNet: 1000, Imagenette: 10).
+    shape: { inputShape: [224, 224, 3] },
     load: (o) => loadImageFolder(IMAGEFOLDER, o),
     open: (o) => openImageFolder(IMAGEFOLDER, o),
     inspect: (o) => inspectImageFolder(IMAGEFOLDER, o),
@@ -63,6 +73,7 @@ const entries: AnyDatasetEntry[] = [
     name: 'tiny-imagenet',
     task: 'classification',
     description: 'Tiny-ImageNet-200, 64x64x3, 200 classes (train/<wnid>/images, val/val_annotations.txt)',
+    shape: { inputShape: [64, 64, 3], numClasses: 200 },
     load: (o) => loadImageFolder(TINY_IMAGENET, o),
     open: (o) => openImageFolder(TINY_IMAGENET, o),
     inspect: (o) => inspectImageFolder(TINY_IMAGENET, o),
@@ -87,6 +98,11 @@ const byName = new Map<string, AnyDatasetEntry>(entries.map((e) => [e.name, e]))
 /** Names of the classification datasets (those `ash train` accepts). */
 export function datasetNames(): string[] {
   return [...byName.values()].filter((e) => e.task === 'classification').map((e) => e.name);
+}
+
+/** Input shape and classes of a classification dataset, from the registry (no data read). */
+export function datasetShape(name: string): DatasetShape {
+  return getDataset(name).shape;
 }
 
 /** Every dataset, whatever its task, in registration order. */

@@ -1,7 +1,7 @@
 // Models by name, created from config (timm's create_model idea): a sweep is data, not code.
 // Two kinds of names: canonical entries (listed by modelNames()), and families named by a pattern
 // (wrn<depth>-<width>, densenet<depth>-<k>, efficientnet-b<i>, ...) that resolve any valid member on demand.
-import { UserError } from '../engine/errors.js';
+import { didYouMean, UserError } from '../engine/errors.js';
 import { buildPreActResNet } from './resnet.js';
 import { buildWideResNet, wrnBlocksPerGroup } from './wrn.js';
 import { buildDenseNetBC, denseLayersPerBlock } from './densenet.js';
@@ -250,7 +250,7 @@ export function getModel(name: string): ModelEntry {
   if (entry) return entry;
   const valid = [...byName.keys()].sort().join(', ');
   const families = patterns.map((p) => p.syntax).join('; ');
-  throw new UserError(`unknown model '${name}'. Valid models: ${valid}; or a name of the form ${families}`);
+  throw new UserError(`unknown model '${name}'. Valid models: ${valid}; or a name of the form ${families}${didYouMean(name, [...byName.keys()])}`);
 }
 
 /** Does `name` resolve to a model (canonical or patterned, with valid parameters)? */

@@ -94,7 +94,7 @@ export function tableCaption(table: ReportTable): string {
 }
 
 export function legend(table: ReportTable): string {
-  const cell = table.paper ? 'ours mean ± 95% CI / paper mean ± 95% CI / difference (ours - paper)' : 'mean ± 95% CI';
+  const cell = table.paper ? 'mean ± 95% CI, ours and the paper\'s, and the difference ours - paper' : 'mean ± 95% CI';
   const direction = table.metric.higherIsBetter ? 'highest' : 'lowest';
   return (
     `Cells: ${cell}, CI half-width t(0.975, n-1)·sd/√n over ${table.typicalRuns} run${table.typicalRuns === 1 ? '' : 's'} unless marked; ` +

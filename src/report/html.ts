@@ -3,7 +3,9 @@
 import type { Report, SweepReport } from './build.js';
 import { cellText, columnTitle, legend, MISSING, tableCaption, verdictRows } from './cell-text.js';
 import type { Figure } from './figures/index.js';
-import { formatDuration, type RunMetadata } from './metadata.js';
+import { ENV_MEANINGS, formatDuration, type RunMetadata } from './metadata.js';
+import { fixed } from './cell-text.js';
+import { perSeedTables, type PerSeedTable } from './per-seed.js';
 import type { ReportTable, TableCell } from './table.js';
 
 export function escapeHtml(text: string): string {
@@ -27,37 +29,50 @@ td.best strong { color: #000; }
 dl.meta { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; }
 pre { background: #f6f6f6; padding: 0.5rem; overflow-x: auto; font-size: 0.85rem; }
-figure { margin: 1.5rem 0; } figure svg { max-width: 100%; height: auto; }
+figure { margin: 1.5rem 0; } figure svg { display: block; width: 100%; height: auto; }
+table.results th.sub { font-weight: normal; color: #555; font-size: 0.85em; }
+table.results td.paper, table.results td.diff { color: #555; } table.results td.model-end { border-right: 1px solid #ccc; }
+table.per-seed td.missing { color: #a33; font-style: italic; }
+dl.meta dd ul { margin: 0; padding-left: 1.2rem; } dl.meta dd .why { color: #555; font-size: 0.9em; }
 figcaption { color: #555; font-size: 0.9rem; }
 `;
 
-function renderCell(cell: TableCell | null, table: ReportTable, model: string, label: string): string {
+/**
+ * One model's cells of a row: ours (mean ± CI, run notes), and with a paper table the paper's value and
+ * the difference in their own columns, so each can be read (and copied) down a column.
+ */
+function renderCells(cell: TableCell | null, table: ReportTable, model: string, label: string): string {
   const attrs = `data-activation="${escapeHtml(label)}" data-model="${escapeHtml(model)}"`;
-  if (!cell) return `<td ${attrs}></td>`;
+  const withPaper = table.paper !== undefined && table.paper !== null;
+  if (!cell) return withPaper ? `<td ${attrs}></td><td class="paper"></td><td class="diff model-end"></td>` : `<td ${attrs}></td>`;
   const t = cellText(cell, table);
   const ours = `<span class="mean">${t.mean}</span> ± <span class="ci">${t.ci ?? MISSING}</span>`;
   let html = cell.best ? `<strong>${ours}</strong>` : ours;
   if (t.runs) html += ` <span class="runs">(${escapeHtml(t.runs)})</span>`;
-  if (t.paper) {
-    html +=
-      `<br><span class="paper" title="paper">paper ${t.paper.mean} ± ${t.paper.ci ?? MISSING}</span>` +
-      ` <span class="diff" title="ours - paper">Δ ${t.paper.diff ?? MISSING}</span>`;
-  }
-  return `<td ${attrs}${cell.best ? ' class="best"' : ''}>${html}</td>`;
+  const oursCell = `<td ${attrs}${cell.best ? ' class="best"' : ''}>${html}</td>`;
+  if (!withPaper) return oursCell;
+  const paper = t.paper ? `${t.paper.mean} ± ${t.paper.ci ?? MISSING}` : MISSING;
+  const diff = t.paper?.diff ?? MISSING;
+  return `${oursCell}<td class="paper" ${attrs}>${paper}</td><td class="diff model-end" ${attrs}>${diff}</td>`;
 }
 
 export function renderHtmlTable(table: ReportTable): string {
-  const head = `<tr><th>Activation</th>${table.columns.map((c) => `<th>${escapeHtml(columnTitle(c))}</th>`).join('')}</tr>`;
+  const withPaper = table.paper !== undefined && table.paper !== null;
+  const span = withPaper ? ' colspan="3"' : '';
+  const head = withPaper
+    ? `<tr><th rowspan="2">Activation</th>${table.columns.map((c) => `<th${span}>${escapeHtml(columnTitle(c))}</th>`).join('')}</tr>\n` +
+      `<tr>${table.columns.map(() => '<th class="sub">ours</th><th class="sub">paper</th><th class="sub" title="ours - paper">Δ ours − paper</th>').join('')}</tr>`
+    : `<tr><th>Activation</th>${table.columns.map((c) => `<th>${escapeHtml(columnTitle(c))}</th>`).join('')}</tr>`;
   const body = table.rows
     .map(
       (row) =>
         `<tr><th scope="row">${escapeHtml(row.label)}</th>` +
-        row.cells.map((c, i) => renderCell(c, table, table.columns[i]!.model, row.label)).join('') +
+        row.cells.map((c, i) => renderCells(c, table, table.columns[i]!.model, row.label)).join('') +
         '</tr>',
     )
     .join('\n');
   const foot = verdictRows(table)
-    .map((v) => `<tr><td>${escapeHtml(v.label)}</td>${table.columns.map((c) => `<td>${escapeHtml(v.text(c.verdict))}</td>`).join('')}</tr>`)
+    .map((v) => `<tr><td>${escapeHtml(v.label)}</td>${table.columns.map((c) => `<td${span}>${escapeHtml(v.text(c.verdict))}</td>`).join('')}</tr>`)
     .join('\n');
   const notes = [...table.notes.map((n) => `Note: ${n}`), ...(table.paper ? table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`) : [])];
   return [
@@ -82,12 +97,47 @@ function renderMetadata(meta: RunMetadata): string {
   ];
   if (meta.paperTables.length > 0) items.push(['Paper table named by the sweep', meta.paperTables.join(', ')]);
   for (const [pkg, versions] of Object.entries(meta.versions)) items.push([pkg, versions.join(', ')]);
-  for (const [key, values] of Object.entries(meta.environment)) items.push([`env.${key}`, values.join(', ')]);
-  const dl = `<dl class="meta">${items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>`;
+  const dd = items.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`);
+  for (const [key, values] of Object.entries(meta.environment)) {
+    const varying = meta.varying.find((v) => v.key === key);
+    const meaning = varying?.meaning ?? ENV_MEANINGS[key];
+    const why = meaning ? `<div class="why">${escapeHtml(meaning)}</div>` : '';
+    // A field with several values says which runs had which, so two numbers side by side are explained.
+    const value = varying
+      ? `<ul>${varying.values.map((v) => `<li><code>${escapeHtml(v.value)}</code>: ${escapeHtml(v.runs)}</li>`).join('')}</ul>`
+      : escapeHtml(values.join(', '));
+    dd.push(`<dt>env.${escapeHtml(key)}</dt><dd data-env="${escapeHtml(key)}">${value}${why}</dd>`);
+  }
+  const dl = `<dl class="meta">${dd.join('')}</dl>`;
   const recipes = meta.recipes
     .map((r) => `<p>Recipe used by ${r.runs} run(s):</p><pre class="recipe">${escapeHtml(r.recipe)}</pre>`)
     .join('\n');
   return `${dl}\n${recipes || '<p>No training recipe recorded.</p>'}`;
+}
+
+function renderPerSeedTable(sweep: string, table: PerSeedTable): string {
+  const head = `<tr><th>Activation</th><th>Model</th><th>Dataset</th>${table.seeds.map((s) => `<th>seed ${s}</th>`).join('')}</tr>`;
+  const body = table.rows
+    .map(
+      (row) =>
+        `<tr><th scope="row">${escapeHtml(row.label)}</th><td>${escapeHtml(row.model)}</td><td>${escapeHtml(row.dataset)}</td>` +
+        row.cells
+          .map((c, i) => {
+            const attrs = `data-seed="${table.seeds[i]}"`;
+            if (typeof c === 'number') return `<td ${attrs}>${fixed(c, table.digits)}</td>`;
+            return c === null ? `<td ${attrs}></td>` : `<td ${attrs} class="missing">${c}</td>`;
+          })
+          .join('') +
+        '</tr>',
+    )
+    .join('\n');
+  return [
+    `<table class="results per-seed" data-sweep="${escapeHtml(sweep)}" data-metric="${escapeHtml(table.metric)}">`,
+    `<caption>${escapeHtml(table.title)}, every run (sweep ${escapeHtml(sweep)})</caption>`,
+    `<thead>${head}</thead>`,
+    `<tbody>\n${body}\n</tbody>`,
+    '</table>',
+  ].join('\n');
 }
 
 function renderFigure(figure: Figure): string {
@@ -102,6 +152,9 @@ function renderSweep(sweep: SweepReport, figures: readonly Figure[]): string {
     '<h3>Results</h3>',
     sweep.tables.length > 0 ? sweep.tables.map(renderHtmlTable).join('\n') : '<p>No table: no run recorded the requested metric.</p>',
     figures.length > 0 ? `<h3>Figures</h3>\n${figures.map(renderFigure).join('\n')}` : '',
+    '<h3>Every run</h3>',
+    '<p class="legend">The value each seed reached, which the mean ± CI above summarises; diverged and failed runs are named.</p>',
+    perSeedTables(sweep.rows, sweep.results).map((t) => renderPerSeedTable(sweep.sweep, t)).join('\n'),
     '<h3>Runs</h3>',
     renderMetadata(sweep.metadata),
     '</section>',

@@ -8,27 +8,31 @@ function escape(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
 
-function renderCell(cell: TableCell | null, table: ReportTable): string {
-  if (!cell) return '';
+/** A model's cells: ours, and with a paper table the paper's value and the difference as columns of their own. */
+function renderCells(cell: TableCell | null, table: ReportTable): string[] {
+  const withPaper = Boolean(table.paper);
+  if (!cell) return withPaper ? ['', '', ''] : [''];
   const t = cellText(cell, table);
   const ours = `${t.mean} ± ${t.ci ?? '—'}`;
   let text = cell.best ? `**${ours}**` : ours;
   if (t.runs) text += ` (${t.runs})`;
-  if (t.paper) text += ` / ${t.paper.mean} ± ${t.paper.ci ?? '—'} / ${t.paper.diff ?? '—'}`;
-  return escape(text);
+  if (!withPaper) return [escape(text)];
+  return [escape(text), t.paper ? `${t.paper.mean} ± ${t.paper.ci ?? '—'}` : '—', t.paper?.diff ?? '—'];
 }
 
 export function renderMarkdownTable(table: ReportTable): string {
-  const header = ['Activation', ...table.columns.map(columnTitle)];
+  const withPaper = Boolean(table.paper);
+  const header = ['Activation', ...table.columns.flatMap((c) => (withPaper ? [columnTitle(c), 'paper', 'Δ ours − paper'] : [columnTitle(c)]))];
   const lines = [
     `| ${header.map(escape).join(' | ')} |`,
-    `|${['---', ...table.columns.map(() => '---:')].join('|')}|`,
+    `|${['---', ...header.slice(1).map(() => '---:')].join('|')}|`,
   ];
   for (const row of table.rows) {
-    lines.push(`| ${[escape(row.label), ...row.cells.map((c) => renderCell(c, table))].join(' | ')} |`);
+    lines.push(`| ${[escape(row.label), ...row.cells.flatMap((c) => renderCells(c, table))].join(' | ')} |`);
   }
   for (const verdict of verdictRows(table)) {
-    lines.push(`| *${escape(verdict.label)}* | ${table.columns.map((c) => escape(verdict.text(c.verdict))).join(' | ')} |`);
+    // A verdict speaks for the whole model: its text under the model's first column.
+    lines.push(`| *${escape(verdict.label)}* | ${table.columns.flatMap((c) => (withPaper ? [escape(verdict.text(c.verdict)), '', ''] : [escape(verdict.text(c.verdict))])).join(' | ')} |`);
   }
   const after = [legend(table), ...table.notes.map((n) => `Note: ${n}`)];
   if (table.paper) after.push(...table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`));

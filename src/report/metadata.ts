@@ -1,5 +1,27 @@
 // What a reader needs to judge a sweep's numbers: how many runs, on what, with which recipe, how long.
+import { rowLabel } from './aggregate.js';
 import type { LoadedResult } from './load.js';
+
+/** What a run's env field records, in words, for the report's metadata. */
+export const ENV_MEANINGS: Record<string, string> = {
+  params: 'trainable parameters of the model as built; they differ by model and by activation (ASH learns z and alpha at each activation site, PReLU a slope per channel, Swish its β when trained)',
+  activationSites: 'activation layers in the model (where the activation under test was plugged in)',
+  trainCount: 'training images used (the dataset, or data.trainLimit)',
+  testCount: 'test images used (the dataset, or data.testLimit)',
+  simd: 'WebAssembly SIMD in use',
+  threads: 'WebAssembly threads in use',
+  nativeKernels: 'native oneDNN kernels in use (they change rounding, not what is computed)',
+  cpu: 'CPU model',
+  host: 'machine name',
+  dataSource: 'data files read',
+};
+
+/** An env field whose value is not the same in every run, with which runs had which value. */
+export interface VaryingField {
+  key: string;
+  meaning?: string;
+  values: { value: string; runs: string }[];
+}
 
 export interface RunMetadata {
   runs: { ok: number; diverged: number; failed: number };
@@ -11,6 +33,8 @@ export interface RunMetadata {
   commits: string[];
   /** Other scalar env fields (node, platform, device...) -> distinct values. */
   environment: Record<string, string[]>;
+  /** The env fields of `environment` with more than one value, each value with the runs that had it. */
+  varying: VaryingField[];
   /** Sum over jobs of finishedAt - startedAt, in seconds; null when no job has both. */
   computeSeconds: number | null;
   /** First start to last finish. */
@@ -42,6 +66,8 @@ export function runMetadata(runs: readonly LoadedResult[]): RunMetadata {
   const counts = { ok: 0, diverged: 0, failed: 0 };
   const versions: Record<string, Set<string>> = {};
   const environment: Record<string, Set<string>> = {};
+  // key -> value -> model/dataset -> labels, to say which runs had which value.
+  const where = new Map<string, Map<string, Map<string, Set<string>>>>();
   const recipes = new Map<string, number>();
   let computeSeconds: number | null = null;
   let first: number | null = null;
@@ -54,6 +80,12 @@ export function runMetadata(runs: readonly LoadedResult[]): RunMetadata {
       if (LISTED_ELSEWHERE.has(key)) continue;
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
         (environment[key] ??= new Set()).add(String(value));
+        const byValue = where.get(key) ?? new Map<string, Map<string, Set<string>>>();
+        where.set(key, byValue);
+        const byRun = byValue.get(String(value)) ?? new Map<string, Set<string>>();
+        byValue.set(String(value), byRun);
+        const modelData = `${result.spec.model} on ${result.spec.dataset}`;
+        (byRun.get(modelData) ?? byRun.set(modelData, new Set()).get(modelData)!).add(rowLabel(result));
       }
     }
     if (result.spec.train !== undefined) {
@@ -76,6 +108,16 @@ export function runMetadata(runs: readonly LoadedResult[]): RunMetadata {
     recipes: [...recipes].map(([recipe, n]) => ({ recipe, runs: n })),
     commits: distinct(runs.map((r) => commitOf((r.result.env ?? {}) as Record<string, unknown>))),
     environment: sorted(environment),
+    varying: [...where]
+      .filter(([, byValue]) => byValue.size > 1)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, byValue]) => ({
+        key,
+        ...(ENV_MEANINGS[key] ? { meaning: ENV_MEANINGS[key] } : {}),
+        values: [...byValue]
+          .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+          .map(([value, byRun]) => ({ value, runs: [...byRun].map(([modelData, labels]) => `${[...labels].sort().join(', ')} (${modelData})`).join('; ') })),
+      })),
     computeSeconds,
     firstStart: first === null ? null : new Date(first).toISOString(),
     lastFinish: last === null ? null : new Date(last).toISOString(),

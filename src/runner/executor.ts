@@ -34,6 +34,11 @@ export interface ExecutorOptions {
   /** Extra environment for job processes. */
   env?: Record<string, string>;
   onEvent?: (event: RunnerEvent) => void;
+  /**
+   * Stop the sweep (Ctrl-C): no new job starts, running ones get SIGTERM (SIGKILL 5 s later) and are
+   * neither retried nor recorded as failed, so a re-run starts them afresh.
+   */
+  signal?: AbortSignal;
 }
 
 export interface JobCommand {
@@ -73,6 +78,8 @@ interface AttemptOutcome {
   error?: string;
   /** The job process reported a user error (exit code 2: bad data or spec); another start cannot help. */
   userError?: boolean;
+  /** Stopped by the user (the sweep's abort signal, or a Ctrl-C the terminal sent the job's process group too). */
+  interrupted?: boolean;
 }
 
 /** `ash job` exits 2 on a UserError (src/cli/main.ts). */
@@ -99,6 +106,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
     stderr: ['pipe', { file: output, append: true }],
     timeout: options.timeoutMs ?? 0,
     forceKillAfterDelay: 5000,
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
     env: { ...options.env, ...(gpu === undefined ? {} : { CUDA_VISIBLE_DEVICES: gpu }) },
   });
   const stderr = new Tail(STDERR_TAIL_BYTES);
@@ -116,6 +124,7 @@ async function runAttempt(job: PlannedJob, slot: number, attempt: number, option
   await messages;
   const result = finished(job);
   if (result) return { result };
+  if (options.signal?.aborted || ended.signal === 'SIGINT') return { interrupted: true };
   let how: string;
   if (ended.timedOut) how = `timed out after ${((options.timeoutMs ?? 0) / 60000).toFixed(2)} minutes`;
   else if (ended.signal) how = `was killed by ${ended.signal}${ended.signal === 'SIGKILL' ? ' (out of memory?)' : ''}`;
@@ -155,7 +164,8 @@ function failedResult(job: PlannedJob, error: string, attempts: number, startedA
   };
 }
 
-async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, command: JobCommand): Promise<JobResult> {
+/** A job's result; undefined when the sweep was interrupted before it finished. */
+async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, command: JobCommand): Promise<JobResult | undefined> {
   ensureDir(job.dir);
   writeJsonAtomic(join(job.dir, SPEC_FILE), job.spec);
   const startedAt = new Date();
@@ -170,6 +180,7 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
       options.onEvent?.({ type: 'end', job, result });
       return result;
     }
+    if (outcome.interrupted) return undefined;
     lastError = outcome.error ?? 'unknown failure';
     tried = attempt;
     const willRetry = attempt < attempts && !outcome.userError;
@@ -182,21 +193,28 @@ async function runJob(job: PlannedJob, slot: number, options: ExecutorOptions, c
   return result;
 }
 
-/** Run `jobs` on a pool of `options.slots` processes. Resolves with every job's result, in job order. */
+/**
+ * Run `jobs` on a pool of `options.slots` processes. Resolves with every job's result, in job order;
+ * after an interruption, with the results of the jobs that finished.
+ */
 export async function executeJobs(jobs: PlannedJob[], options: ExecutorOptions): Promise<JobResult[]> {
   const command = options.command ?? defaultJobCommand();
   if (!options.command && !existsSync(command.args('')[0]!)) {
     throw new Error(`the built CLI ${command.args('')[0]} is missing; run \`npm run build\` first`);
   }
-  const results: JobResult[] = new Array(jobs.length);
+  const results: (JobResult | undefined)[] = new Array(jobs.length);
   let next = 0;
+  let interrupted = false;
   const worker = async (slot: number): Promise<void> => {
-    while (next < jobs.length) {
+    while (next < jobs.length && !interrupted && !options.signal?.aborted) {
       const index = next++;
-      results[index] = await runJob(jobs[index]!, slot, options, command);
+      const result = await runJob(jobs[index]!, slot, options, command);
+      results[index] = result;
+      // A job stopped by Ctrl-C: the user wants the sweep to stop, even before the sweep saw the signal.
+      if (!result) interrupted = true;
     }
   };
   const slots = Math.max(1, Math.min(options.slots, jobs.length));
   await Promise.all(Array.from({ length: slots }, (_, slot) => worker(slot)));
-  return results;
+  return results.filter((r): r is JobResult => r !== undefined);
 }

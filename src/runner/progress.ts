@@ -3,6 +3,7 @@
 import cliProgress from 'cli-progress';
 import pino from 'pino';
 import type { RunnerEvent } from './executor.js';
+import { createLogger, type LogOptions } from './log.js';
 import type { Plan, PlannedJob } from './plan.js';
 import type { JobResult } from './result.js';
 import { formatMetric, taskInfo } from '../tasks/catalog.js';
@@ -23,6 +24,10 @@ interface Running {
   loss?: number;
 }
 
+/** Finished jobs, or training steps, after which an ETA is shown. */
+export const ETA_SETTLE_JOBS = 2;
+export const ETA_SETTLE_STEPS = 50;
+
 /** Counts, running jobs and an ETA, kept from executor events. */
 export class SweepTracker {
   readonly total: number;
@@ -33,6 +38,8 @@ export class SweepTracker {
   readonly running = new Map<string, Running>();
   private readonly finishedSeconds: number[] = [];
   private pending: number;
+  /** Training steps seen across the sweep: with too few, a per-job time is mostly start-up and noise. */
+  private stepsSeen = 0;
 
   constructor(
     plan: Plan,
@@ -56,7 +63,10 @@ export class SweepTracker {
       const run = this.running.get(id);
       if (!run) return;
       const m = event.message;
-      if (m.type === 'step') Object.assign(run, { epoch: m.epoch, step: m.step, steps: m.steps, loss: m.loss });
+      if (m.type === 'step') {
+        this.stepsSeen += Math.max(0, m.epoch === run.epoch ? m.step - run.step : m.step);
+        Object.assign(run, { epoch: m.epoch, step: m.step, steps: m.steps, loss: m.loss });
+      }
       else if (m.type === 'epoch') Object.assign(run, { epoch: m.record.epoch + 1, step: 0 });
     } else if (event.type === 'attempt-failed') {
       this.running.delete(id);
@@ -75,8 +85,18 @@ export class SweepTracker {
     return Math.min(1, (run.epoch - 1 + within) / epochs);
   }
 
-  /** Seconds left: unstarted jobs at the typical job time, plus what running jobs still need, over the slots. */
+  /**
+   * Have the timings settled enough for an ETA? After ETA_SETTLE_JOBS finished jobs (or all there were
+   * to run), or ETA_SETTLE_STEPS training steps: before that an estimate is start-up time and noise.
+   */
+  get settled(): boolean {
+    const toRun = this.total - this.skipped;
+    return this.finishedSeconds.length >= Math.min(ETA_SETTLE_JOBS, toRun) || this.stepsSeen >= ETA_SETTLE_STEPS;
+  }
+
+  /** Seconds left: unstarted jobs at the typical job time, plus what running jobs still need, over the slots; undefined until the timings settle. */
   etaSeconds(): number | undefined {
+    if (!this.settled) return undefined;
     const now = Date.now();
     let perJob: number | undefined;
     if (this.finishedSeconds.length > 0) perJob = this.finishedSeconds.reduce((a, b) => a + b, 0) / this.finishedSeconds.length;
@@ -99,6 +119,12 @@ export function formatDuration(seconds: number | undefined): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** "  ETA 3m05s", or nothing while the timings settle (an early ETA is mostly start-up time). */
+function etaText(tracker: SweepTracker): string {
+  const eta = tracker.etaSeconds();
+  return eta === undefined ? '' : `  ETA ${formatDuration(eta)}`;
+}
+
 export interface ProgressView {
   onEvent(event: RunnerEvent): void;
   stop(): void;
@@ -117,7 +143,7 @@ export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStre
   const refresh = () => {
     overall.update(tracker.done, {
       name: 'sweep'.padEnd(idWidth),
-      info: `${tracker.done}/${tracker.total} jobs  running ${tracker.running.size}  ok ${tracker.ok + tracker.skipped}  diverged ${tracker.diverged}  failed ${tracker.failed}  ETA ${formatDuration(tracker.etaSeconds())}`,
+      info: `${tracker.done}/${tracker.total} jobs  running ${tracker.running.size}  ok ${tracker.ok + tracker.skipped}  diverged ${tracker.diverged}  failed ${tracker.failed}${etaText(tracker)}`,
     });
     for (const [id, bar] of bars) {
       const run = tracker.running.get(id);
@@ -158,11 +184,18 @@ export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStre
   };
 }
 
-/** JSON lines (pino) for logs: one per job start, epoch, failed attempt and end, with the counts and ETA. */
-export function jsonView(plan: Plan, slots: number, destination: pino.DestinationStream = pino.destination({ dest: 2, sync: true })): ProgressView {
+/**
+ * Log lines (pino): one per job start, epoch, failed attempt and end, with the counts and (once the
+ * timings settle) the ETA; JSON by default, human lines with format 'pretty'; --quiet keeps warnings
+ * only, --verbose adds training steps.
+ */
+export function jsonView(plan: Plan, slots: number, destination?: pino.DestinationStream | NodeJS.WritableStream, options: LogOptions = {}): ProgressView {
   const tracker = new SweepTracker(plan, slots);
-  const log = pino({ base: { sweep: plan.jobs[0]?.spec.sweep } }, destination);
-  const counts = () => ({ done: tracker.done, total: tracker.total, running: tracker.running.size, failed: tracker.failed, eta: formatDuration(tracker.etaSeconds()) });
+  const log = createLogger({ sweep: plan.jobs[0]?.spec.sweep }, options, destination);
+  const counts = () => {
+    const eta = tracker.etaSeconds();
+    return { done: tracker.done, total: tracker.total, running: tracker.running.size, failed: tracker.failed, ...(eta === undefined ? {} : { eta: formatDuration(eta) }) };
+  };
   log.info({ total: tracker.total, alreadyDone: tracker.skipped, toRun: plan.toRun.length, slots }, 'sweep started');
   return {
     onEvent(event) {
@@ -173,6 +206,9 @@ export function jsonView(plan: Plan, slots: number, destination: pino.Destinatio
         const { epoch, trainLoss, metrics, seconds } = event.message.record;
         const primary = taskInfo(event.job.spec.task).primaryMetric;
         log.info({ jobId, epoch, epochs: event.job.spec.train.epochs, trainLoss, valLoss: metrics.valLoss, [primary]: metrics[primary], seconds, ...counts() }, 'epoch');
+      } else if (event.type === 'message' && event.message.type === 'step') {
+        const { epoch, step, steps, loss } = event.message;
+        log.debug({ jobId, epoch, step, steps, loss }, 'step');
       } else if (event.type === 'attempt-failed') log.warn({ jobId, attempt: event.attempt, willRetry: event.willRetry, error: event.error }, 'job attempt failed');
       else if (event.type === 'end') {
         const { status, metrics, error, primaryMetric } = event.result;

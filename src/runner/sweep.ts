@@ -13,6 +13,8 @@ import { planJobs, type Plan } from './plan.js';
 import { assertPreflight } from './preflight.js';
 import { formatShard, selectShard, type Shard } from './shard.js';
 import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
+import { estimateEngine, estimatePlan } from './estimate.js';
+import type { Verbosity } from './log.js';
 import type { JobResult } from './result.js';
 import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
 import { formatMissing, summarize, type SummaryRow } from './summary.js';
@@ -28,7 +30,10 @@ export interface SweepOptions {
   jobs?: number;
   gpus?: string[];
   dryRun?: boolean;
-  progress?: 'auto' | 'tty' | 'json';
+  /** auto: the live view on a terminal, JSON lines elsewhere; pretty: human log lines (no live view). */
+  progress?: 'auto' | 'tty' | 'json' | 'pretty';
+  /** quiet: warnings and the final table only; verbose: also every training step in the log lines. */
+  verbosity?: Verbosity;
   /** Run only this shard's jobs (see shard.ts); other shards may be running in the same directory. */
   shard?: Shard;
   /**
@@ -41,9 +46,12 @@ export interface SweepOptions {
   env?: Record<string, string>;
   /** Where progress goes (default: stderr). */
   progressStream?: NodeJS.WritableStream;
+  /** Stop the sweep as Ctrl-C does (tests); SIGINT and SIGTERM abort it too. */
+  signal?: AbortSignal;
 }
 
 export interface SweepOutcome {
+  /** 0: every job ok or diverged; 1: some failed; 130 / 143: interrupted by SIGINT / SIGTERM. */
   exitCode: number;
   plan: Plan;
   results: Map<string, JobResult>;
@@ -88,6 +96,19 @@ function write(stream: NodeJS.WritableStream, text: string): void {
   stream.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** The dry run's time estimate line, saying where its figures come from. */
+function describeEstimate(plan: Plan, slots: number, backend: BackendChoice): string {
+  if (plan.toRun.length === 0) return 'estimate: nothing to run';
+  const estimate = estimatePlan(plan.toRun.map((j) => j.spec), slots, estimateEngine(backend));
+  if (!estimate) return `estimate: none (bench figures exist for the wasm backend only; \`ash bench --backend ${backend}\` measures this machine)`;
+  const sized = estimate.jobs - estimate.unsized;
+  const unsized = estimate.unsized > 0 ? `; ${estimate.unsized} job(s) not counted: their dataset size is unknown without data.trainLimit / data.testLimit` : '';
+  return (
+    `estimate: about ${formatDuration(estimate.wallSeconds)} for ${sized} job(s) on ${slots} slot${slots === 1 ? '' : 's'}${unsized}. ` +
+    `An estimate from the README's bench figures (2-core machine), not a measurement: ${estimate.sources.join('; ')}; \`ash bench\` measures this machine`
+  );
+}
+
 export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream = process.stdout): Promise<SweepOutcome> {
   const loaded = loadSweepConfig(options.file, options.set !== undefined ? { set: options.set } : {});
   const { config } = loaded;
@@ -104,6 +125,7 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
 
   if (options.dryRun) {
     for (const job of plan.jobs) write(out, `  ${job.state.padEnd(5)}  ${job.id}`);
+    write(out, describeEstimate(plan, slots, config.backend));
     const results = new Map(plan.done.map((j) => [j.id, j.previous!]));
     return { exitCode: 0, plan, results, rows: summarize(plan.jobs, results) };
   }
@@ -114,14 +136,26 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
   const started = Date.now();
   let view: ProgressView | undefined;
   const results = new Map<string, JobResult>();
-  // Ctrl-C / kill: put the terminal back and free the lock; execa stops the job processes as we exit.
+  // Ctrl-C / kill: stop starting jobs, stop the running ones (SIGTERM, SIGKILL 5 s later) and wait for
+  // them, so that no job process outlives the sweep and the lock is freed last. A second Ctrl-C quits at once.
+  const abort = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
-    view?.stop();
-    release();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (stoppedBy) {
+      view?.stop();
+      release();
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    stoppedBy = signal;
+    abort.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onAbort = (): void => {
+    stoppedBy ??= 'SIGINT';
+    abort.abort();
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     // What a killed writer may have left: temp files are never results, so they go. A shard cleans only
     // its own job folders: the sweep folder's temp files may be another shard's sweep.json being written.
@@ -136,9 +170,12 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
       jobs: allJobs.map((j) => j.id),
       startedAt: new Date(started).toISOString(),
     });
-    const tty = options.progress === 'tty' || (options.progress !== 'json' && process.stderr.isTTY === true);
+    // --quiet has no live view: it is for runs nobody watches, where redraws only fill logs.
+    const tty = options.progress === 'tty' || (options.progress === 'auto' || options.progress === undefined ? process.stderr.isTTY === true && options.verbosity !== 'quiet' : false);
     const stream = options.progressStream;
-    view = tty ? terminalView(plan, slots, (stream ?? process.stderr) as NodeJS.WriteStream) : jsonView(plan, slots, ...(stream ? [stream] : []));
+    view = tty
+      ? terminalView(plan, slots, (stream ?? process.stderr) as NodeJS.WriteStream)
+      : jsonView(plan, slots, stream, { format: options.progress === 'pretty' ? 'pretty' : 'json', verbosity: options.verbosity ?? 'normal' });
     const shown = view;
     for (const job of plan.done) results.set(job.id, job.previous!);
     const ran = await executeJobs(plan.toRun, {
@@ -149,14 +186,23 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
       ...(options.command ? { command: options.command } : {}),
       env: { ...nativeThreadsPerJob(slots), ...options.env },
       onEvent: (event) => shown.onEvent(event),
+      signal: abort.signal,
     });
     // Keyed by the planned job (its folder), which a result found under an older name keeps.
     ran.forEach((result, i) => results.set(plan.toRun[i]!.id, result));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    options.signal?.removeEventListener('abort', onAbort);
     view?.stop();
     release();
+  }
+
+  if (stoppedBy) {
+    // Finished jobs have their results; the interrupted ones left none, so a re-run starts exactly those.
+    write(options.progressStream ?? process.stderr, `interrupted: ${results.size}/${plan.jobs.length} done; run the same command again to resume`);
+    const rows = summarize(plan.jobs, results);
+    return { exitCode: stoppedBy === 'SIGTERM' ? 143 : 130, plan, results, rows };
   }
 
   const rows = summarize(plan.jobs, results);

@@ -1,5 +1,5 @@
 // Statistics used by the reports: per-cell summaries, significance of differences, rank agreement.
-export { summarize, mean, sampleVariance, tCritical95 } from './summary.js';
+export { summarize, mean, median, quantile, sampleVariance, tCritical95 } from './summary.js';
 export type { Summary } from './summary.js';
 export { welchTTest } from './welch.js';
 export type { WelchResult } from './welch.js';

@@ -1,5 +1,8 @@
-// Descriptive statistics of repeated runs: what one cell of a results table is made of.
+// Descriptive statistics of repeated runs: what one cell of a results table is made of. The arithmetic
+// (compensated sums, two-pass variance, quantiles) is simple-statistics'; this module adds the rules of
+// the reports: no value from too few runs, and the t interval of the mean.
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import * as ss from 'simple-statistics';
 
 export interface Summary {
   n: number;
@@ -15,16 +18,24 @@ export interface Summary {
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('mean of an empty list');
-  return values.reduce((a, b) => a + b, 0) / values.length;
+  return ss.mean(values);
 }
 
-/** Sample variance (Bessel-corrected). Two-pass, so that large offsets do not eat the precision. */
+/** Sample variance (Bessel-corrected), from the deviations from the mean, so that large offsets do not eat the precision. */
 export function sampleVariance(values: readonly number[]): number {
   if (values.length < 2) throw new RangeError(`sample variance needs at least 2 values, got ${values.length}`);
-  const m = mean(values);
-  let sumSq = 0;
-  for (const v of values) sumSq += (v - m) * (v - m);
-  return sumSq / (values.length - 1);
+  return ss.sampleVariance(values);
+}
+
+/** The p-quantile (0 <= p <= 1) by linear interpolation between order statistics: R's type 7, numpy's default. */
+export function quantile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('quantile of an empty list');
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`quantile: p must be in [0, 1], got ${p}`);
+  return ss.quantile(values, p);
+}
+
+export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
 }
 
 /** Two-sided 95% Student t critical value with n - 1 degrees of freedom. */
@@ -40,9 +51,9 @@ export function summarize(values: readonly number[]): Summary {
   const n = values.length;
   if (n === 0) return { n, mean: null, sd: null, ci95: null, min: null, max: null };
   const m = mean(values);
-  const min = Math.min(...values);
-  const max = Math.max(...values);
+  const min = ss.min(values);
+  const max = ss.max(values);
   if (n === 1) return { n, mean: m, sd: null, ci95: null, min, max };
-  const sd = Math.sqrt(sampleVariance(values));
+  const sd = ss.sampleStandardDeviation(values);
   return { n, mean: m, sd, ci95: (tCritical95(n) * sd) / Math.sqrt(n), min, max };
 }

@@ -87,6 +87,7 @@ test('one training step with random-resized-crop from 18x18 sources to a 16x16 i
     name: variant.name,
     task: 'classification',
     description: 'test: imagefolder at 16x16',
+    shape: { inputShape: [16, 16, 3] },
     load: (o) => loadImageFolder(variant, o),
     open: (o) => openImageFolder(variant, o),
     defaultAugment: 'random-resized-crop',

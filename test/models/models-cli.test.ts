@@ -43,9 +43,13 @@ test('list shows canonical models and the patterns; bad input exits 2 with a mes
 
 test('shapes come from the dataset, and --input-shape / --num-classes override it', () => {
   assert.deepEqual(resolveShape({ dataset: 'cifar100' }), { inputShape: [32, 32, 3], numClasses: 100 });
-  assert.deepEqual(resolveShape({ dataset: 'imagenet', 'input-shape': '64,64,3' }), { inputShape: [64, 64, 3], numClasses: 1000 });
+  assert.deepEqual(resolveShape({ dataset: 'tiny-imagenet' }), { inputShape: [64, 64, 3], numClasses: 200 });
+  // an image folder's classes are its folders: the shape comes from the registry, the classes from the flag
+  assert.deepEqual(resolveShape({ dataset: 'imagefolder', 'num-classes': 1000 }), { inputShape: [224, 224, 3], numClasses: 1000 });
+  assert.throws(() => resolveShape({ dataset: 'imagefolder' }), /dataset 'imagefolder' takes its classes from the data; give --num-classes/);
   assert.deepEqual(resolveShape({ 'input-shape': '28x28x1', 'num-classes': 7 }), { inputShape: [28, 28, 1], numClasses: 7 });
-  assert.throws(() => resolveShape({ dataset: 'cifar-11' }), /unknown dataset 'cifar-11'. Valid datasets: cifar10, cifar100, fashion-mnist, imagenet, mnist/);
+  // the same list as `ash datasets list` (src/data/registry.ts), with a suggestion for the typo
+  assert.throws(() => resolveShape({ dataset: 'cifar-11' }), /unknown dataset 'cifar-11'. Valid datasets: .*cifar10, cifar100, cifar100-coarse, .*fashion-mnist, .*tiny-imagenet.*; did you mean 'cifar10'\?/);
   assert.throws(() => resolveShape({ 'input-shape': '32,32,3' }), (e: unknown) => e instanceof UserError && /--num-classes/.test(e.message));
   assert.throws(() => resolveShape({ dataset: 'mnist', 'num-classes': 0 }), /--num-classes must be a positive integer, got 0/);
   assert.throws(() => parseInputShape('32,32'), /--input-shape '32,32': expected height,width,channels/);

@@ -49,8 +49,45 @@ test('validation-loss curve points: mean and 95% CI over seeds per epoch', () =>
   const first = points.find((p) => p.epoch === 1)!;
   assert.equal(first.n, 2);
   close(first.mean, 0.7);
-  close(first.hi - first.mean, 12.706204736174694 * Math.sqrt(0.02) / Math.SQRT2, 1e-9);
+  // Two runs: a t-interval of 12.7 sd would fill the plot, so no band is drawn.
+  assert.equal(first.lo, null);
+  assert.equal(first.hi, null);
   assert.equal(points.length, 2);
+});
+
+test('loss CI bands: drawn from 3 runs, clipped at 0', () => {
+  const root = writeResults(tempDir(), [
+    { activation: 'relu', seed: 1, valLoss: 0.01, epochs: 1 },
+    { activation: 'relu', seed: 2, valLoss: 0.02, epochs: 1 },
+    { activation: 'relu', seed: 3, valLoss: 0.6, epochs: 1 },
+  ]);
+  const [point] = epochSummaries(loadResults(root).results, 'valLoss');
+  // mean 0.21, sd = sqrt(((0.2)^2 + (0.19)^2 + (0.39)^2) / 2) = 0.33779; CI = 4.3027 x 0.33779 / sqrt(3) = 0.83913.
+  close(point!.mean, 0.21, 1e-12);
+  close(point!.hi!, 0.21 + 4.302652729749464 * Math.sqrt((0.2 ** 2 + 0.19 ** 2 + 0.39 ** 2) / 2) / Math.sqrt(3), 1e-9);
+  // 0.21 - 0.839 < 0: a loss cannot be negative.
+  assert.equal(point!.lo, 0);
+});
+
+test('figures tell activations apart by colour-blind-safe colour and by dash: ASH and Swish differ in both', async () => {
+  const report = reportFromDir(writeResults(tempDir(), smokeRuns()));
+  const [loss] = await sweepFigures(report.sweeps[0]!);
+  // The lines of the loss plot: one <path> per activation with its stroke colour and dash pattern.
+  const lines = [...loss!.svg.matchAll(/<path [^>]*aria-label="[^"]*activation: ([^";]+)[^"]*"[^>]*>/g)];
+  const styleOf = (label: string) => {
+    const tags = lines.filter((m) => m[1] === label).map((m) => m[0]);
+    const line = tags.find((t) => /stroke-dasharray/.test(t));
+    assert.ok(line, `a dashed line mark for ${label}`);
+    return { stroke: /stroke="(#[0-9A-Fa-f]{6})"/.exec(line)![1]!.toUpperCase(), dash: /stroke-dasharray="([^"]+)"/.exec(line)![1]! };
+  };
+  const ash = styleOf('ASH');
+  const swish = styleOf('Swish');
+  const okabeIto = ['#E69F00', '#56B4E9', '#009E73', '#0072B2', '#D55E00', '#CC79A7', '#F0E442', '#000000'];
+  assert.ok(okabeIto.includes(ash.stroke) && okabeIto.includes(swish.stroke), `${ash.stroke} ${swish.stroke}`);
+  assert.notEqual(ash.stroke, swish.stroke);
+  assert.notEqual(ash.dash, swish.dash);
+  // Three seeds per activation: the bands are there, none below 0.
+  assert.ok(loss!.svg.includes('band: 95% CI (clipped at 0; drawn from 3 runs)'));
 });
 
 test('ASH z and alpha per layer and epoch, averaged over seeds', () => {

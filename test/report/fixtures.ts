@@ -81,6 +81,8 @@ export function makeResult(run: FixtureRun): Record<string, unknown> {
       backend: 'cpu',
       versions: { '@tensorflow/tfjs-core': '4.22.0', node: 'v20.20.2' },
       platform: 'linux',
+      // As the runner records it: resnet20's trainable parameters; ASH adds z and alpha at each of its 19 sites.
+      params: run.activation === 'ash' ? 271994 + 2 * 19 : 271994,
       commit: '57829f8e0f1c2d3b4a5968778695a4b3c2d1e0f9',
     },
     startedAt: startedAt.toISOString(),

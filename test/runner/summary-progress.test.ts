@@ -3,7 +3,7 @@ import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { summarize, formatMissing } from '../../src/runner/summary.js';
-import { SweepTracker, formatDuration, jsonView, terminalView } from '../../src/runner/progress.js';
+import { ETA_SETTLE_JOBS, ETA_SETTLE_STEPS, SweepTracker, formatDuration, jsonView, terminalView } from '../../src/runner/progress.js';
 import type { JobResult } from '../../src/runner/result.js';
 import type { PlannedJob } from '../../src/runner/plan.js';
 import { planFor, tempDir, writeSweep } from './helpers.js';
@@ -43,7 +43,7 @@ test('summary: one row per label x model x dataset with its jobs by status, miss
   assert.equal(formatMissing([rows[0]!]), '');
 });
 
-test('ETA: unstarted jobs at the mean finished-job time plus what running jobs still need, over the slots', () => {
+test('ETA: none until the timings settle, then unstarted jobs at the mean job time plus what running jobs still need, over the slots', () => {
   mock.timers.enable({ apis: ['Date'], now: 0 });
   try {
     const dir = tempDir();
@@ -53,9 +53,13 @@ test('ETA: unstarted jobs at the mean finished-job time plus what running jobs s
     assert.equal(tracker.etaSeconds(), undefined, 'nothing to go on yet');
     tracker.update({ type: 'start', job: a!, slot: 0, attempt: 1 });
     tracker.update({ type: 'start', job: b!, slot: 1, attempt: 1 });
-    mock.timers.tick(4000);
-    // a is half-way through its only epoch after 4 s: a job takes 8 s. Pending c, d: 16 s; a, b: 4 s each.
-    tracker.update({ type: 'message', job: a!, message: { type: 'step', epoch: 1, step: 5, steps: 10, loss: 1 } });
+    mock.timers.tick(1000);
+    tracker.update({ type: 'message', job: a!, message: { type: 'step', epoch: 1, step: 5, steps: 100, loss: 1 } });
+    assert.equal(tracker.etaSeconds(), undefined, `5 steps < ${ETA_SETTLE_STEPS}: mostly start-up time`);
+    mock.timers.tick(3000);
+    // a is half-way through its only epoch after 4 s (50 of 100 steps, the 50th step settles it): a job takes 8 s.
+    // Pending c, d: 16 s; a, b: 4 s each to go; over 2 slots.
+    tracker.update({ type: 'message', job: a!, message: { type: 'step', epoch: 1, step: 50, steps: 100, loss: 1 } });
     assert.equal(tracker.etaSeconds(), (16 + 4 + 4) / 2);
     mock.timers.tick(6000);
     tracker.update({ type: 'end', job: a!, result: result(a!, 'ok', 50) });
@@ -69,6 +73,27 @@ test('ETA: unstarted jobs at the mean finished-job time plus what running jobs s
   assert.equal(formatDuration(3725), '1h02m');
   assert.equal(formatDuration(65), '1m05s');
   assert.equal(formatDuration(undefined), '?');
+});
+
+test(`ETA: after ${ETA_SETTLE_JOBS} finished jobs even without step messages`, () => {
+  mock.timers.enable({ apis: ['Date'], now: 0 });
+  try {
+    const dir = tempDir();
+    const plan = planFor(writeSweep(dir, 'eta2', ['a', 'b', 'c']), dir);
+    const [a, b] = plan.jobs;
+    const tracker = new SweepTracker(plan, 1);
+    tracker.update({ type: 'start', job: a!, slot: 0, attempt: 1 });
+    mock.timers.tick(3000);
+    tracker.update({ type: 'end', job: a!, result: result(a!, 'ok', 50) });
+    assert.equal(tracker.etaSeconds(), undefined, 'one job is not a timing');
+    tracker.update({ type: 'start', job: b!, slot: 0, attempt: 1 });
+    mock.timers.tick(5000);
+    tracker.update({ type: 'end', job: b!, result: result(b!, 'ok', 50) });
+    // mean of 3 s and 5 s = 4 s for the one pending job, on one slot
+    assert.equal(tracker.etaSeconds(), 4);
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test('the terminal view shows counts and each running job\'s epoch; the JSON view logs job events', () => {

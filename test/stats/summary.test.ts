@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarize, tCritical95 } from '../../src/stats/summary.js';
+import { median, quantile, summarize, tCritical95 } from '../../src/stats/summary.js';
 
 // Reference numbers computed with Python 3 + SciPy 1.17.1:
 //   a = np.array(xs); a.mean(); a.std(ddof=1); stats.t.ppf(0.975, n-1) * a.std(ddof=1) / np.sqrt(n)
@@ -58,4 +58,26 @@ test('t critical values match SciPy stats.t.ppf(0.975, df)', () => {
 
 test('non-finite values are rejected, not averaged', () => {
   assert.throws(() => summarize([1, Number.NaN]), /non-finite/);
+});
+
+test('quantile: linear interpolation between order statistics (R type 7, numpy default)', () => {
+  // sorted [3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20]: p = 0.25 -> index 10 x 0.25 = 2.5 -> 7 + 0.5 x (8 - 7) = 7.5
+  const xs = [20, 3, 6, 16, 7, 8, 15, 8, 9, 13, 10];
+  close(quantile(xs, 0.25), 7.5);
+  // p = 0.5 -> index 5 -> 9; p = 0.9 -> index 9 -> 16; the ends are the extremes
+  close(quantile(xs, 0.5), 9);
+  close(quantile(xs, 0.9), 16);
+  close(quantile(xs, 0), 3);
+  close(quantile(xs, 1), 20);
+  // an even count: the median is the mean of the middle two
+  close(median([4, 1, 3, 2]), 2.5);
+  assert.throws(() => quantile([], 0.5), /empty/);
+  assert.throws(() => quantile([1], 1.5), /\[0, 1\]/);
+});
+
+test('mean and variance keep their precision on a large offset', () => {
+  // 1e9 + [1, 2, 3]: mean 1e9 + 2, sample variance 1 (a one-pass sum of squares loses it)
+  const s = summarize([1e9 + 1, 1e9 + 2, 1e9 + 3]);
+  close(s.mean, 1e9 + 2);
+  close(s.sd, 1);
 });

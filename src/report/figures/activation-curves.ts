@@ -1,7 +1,7 @@
 // The activation functions themselves, in float64 from their formulas, for the activation plot.
 // These are reference formulas for a figure, not the tfjs layers that training uses.
 import type { TopLevelSpec } from 'vega-lite';
-import { BASE_CONFIG } from './vega.js';
+import { activationStyle, BASE_CONFIG, FIGURE_WIDTH } from './vega.js';
 
 const SQRT_PI = Math.sqrt(Math.PI);
 
@@ -86,15 +86,15 @@ export function activationCurvesSpec(): TopLevelSpec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Activation functions', subtitle: 'ASH: x·σ(2a(x − m − z·s)) with a = 1 on a standard-normal input (m = 0, s = 1)' },
-    width: 480,
-    height: 320,
+    width: FIGURE_WIDTH,
+    height: 420,
     config: BASE_CONFIG,
     data: { values: curvePoints() },
-    mark: { type: 'line', strokeWidth: 1.5 },
+    mark: { type: 'line', strokeWidth: 2 },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: 'x', scale: { domain: [-4, 4] } },
       y: { field: 'y', type: 'quantitative', title: 'f(x)' },
-      color: { field: 'activation', type: 'nominal', sort: ACTIVATION_CURVES.map((c) => c.label), scale: { scheme: 'tableau20' } },
+      ...activationStyle(ACTIVATION_CURVES.map((c) => c.label)),
     },
   };
 }

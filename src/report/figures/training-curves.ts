@@ -1,19 +1,30 @@
 // Fig. 3 of the paper (validation loss per epoch, mean over seeds with a 95% CI band) and, for ASH layers,
 // the learned threshold z and sharpness alpha over training.
 import type { TopLevelSpec } from 'vega-lite';
+import { metricInfo } from '../../tasks/catalog.js';
 import { summarize } from '../../stats/summary.js';
 import { rowLabel } from '../aggregate.js';
 import type { LoadedResult } from '../load.js';
 import { datasetDisplayName, paperActivationLabel, paperOrder, PAPER_ACTIVATION_ORDER } from '../names.js';
-import { BASE_CONFIG } from './vega.js';
+import { activationStyle, BASE_CONFIG, FIGURE_WIDTH } from './vega.js';
 
 export interface EpochPoint {
   activation: string;
   epoch: number;
   n: number;
   mean: number;
-  lo: number;
-  hi: number;
+  /** The 95% CI band, clipped to the metric's range; null with fewer than BAND_MIN_RUNS runs (a 2-run t-interval spans 12.7 sd). */
+  lo: number | null;
+  hi: number | null;
+}
+
+/** Runs an epoch needs for its CI band to be drawn. */
+export const BAND_MIN_RUNS = 3;
+
+/** What a field can be: losses are never negative, accuracy lies in [0, 100]. */
+/** Where a CI band may reach: losses are never negative, percentages stay within 0..100. */
+function fieldRange(field: string): [number, number] {
+  return metricInfo(field).percent ? [0, 100] : /loss/i.test(field) ? [0, Infinity] : [-Infinity, Infinity];
 }
 
 /** Mean and CI per (label, epoch) of a history field over the runs that finished (status ok). */
@@ -34,8 +45,16 @@ export function epochSummaries(runs: readonly LoadedResult[], field: string): Ep
   return [...byKey.values()]
     .map(({ activation, epoch, values }) => {
       const s = summarize(values);
-      const ci = s.ci95 ?? 0;
-      return { activation, epoch, n: s.n, mean: s.mean!, lo: s.mean! - ci, hi: s.mean! + ci };
+      const [min, max] = fieldRange(field);
+      const band = s.ci95 !== null && s.n >= BAND_MIN_RUNS;
+      return {
+        activation,
+        epoch,
+        n: s.n,
+        mean: s.mean!,
+        lo: band ? Math.max(min, s.mean! - s.ci95!) : null,
+        hi: band ? Math.min(max, s.mean! + s.ci95!) : null,
+      };
     })
     .sort((a, b) => a.activation.localeCompare(b.activation) || a.epoch - b.epoch);
 }
@@ -50,20 +69,29 @@ export function validationLossSpec(sweep: string, model: string, dataset: string
   const points = epochSummaries(runs, 'valLoss');
   if (points.length === 0) return null;
   const skipped = runs.filter((r) => r.result.status !== 'ok').length;
-  const subtitle = `mean over seeds, band: 95% CI${skipped > 0 ? `; ${skipped} diverged/failed run(s) not drawn` : ''}`;
-  const color = { field: 'activation', type: 'nominal' as const, sort: labelOrder(runs), title: 'activation', scale: { scheme: 'tableau10' }, legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 } };
+  const banded = points.some((p) => p.lo !== null);
+  const band = banded ? `band: 95% CI (clipped at 0; drawn from ${BAND_MIN_RUNS} runs)` : `no CI band (fewer than ${BAND_MIN_RUNS} runs per point)`;
+  const subtitle = `mean over seeds; ${band}${skipped > 0 ? `; ${skipped} diverged/failed run(s) not drawn` : ''}`;
+  const { color, strokeDash } = activationStyle(labelOrder(runs));
+  const line = { mark: { type: 'line' as const, point: true, strokeWidth: 2.5 }, encoding: { y: { field: 'mean', type: 'quantitative' as const, title: 'validation loss' }, strokeDash } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: `Validation loss: ${model} on ${datasetDisplayName(dataset)} (sweep ${sweep})`, subtitle },
-    width: 480,
-    height: 300,
+    width: FIGURE_WIDTH,
+    height: 380,
     config: BASE_CONFIG,
     data: { values: points },
     encoding: { x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } }, color },
-    layer: [
-      { mark: { type: 'area', opacity: 0.18 }, encoding: { y: { field: 'lo', type: 'quantitative', title: 'validation loss' }, y2: { field: 'hi' } } },
-      { mark: { type: 'line', point: true }, encoding: { y: { field: 'mean', type: 'quantitative' } } },
-    ],
+    layer: banded
+      ? [
+          {
+            transform: [{ filter: 'datum.lo !== null' }],
+            mark: { type: 'area', opacity: 0.15 },
+            encoding: { y: { field: 'lo', type: 'quantitative', title: 'validation loss' }, y2: { field: 'hi' } },
+          },
+          line,
+        ]
+      : [line],
   };
 }
 
@@ -115,8 +143,8 @@ export function ashParameterSpec(sweep: string, model: string, dataset: string, 
       : { field: 'depth', type: 'quantitative' as const, title: 'layer depth', scale: { scheme: 'viridis' } };
   const panel = (parameter: 'z' | 'alpha', title: string) => ({
     transform: [{ filter: `datum.parameter === '${parameter}'` }],
-    width: 300,
-    height: 220,
+    width: (FIGURE_WIDTH - 120) / 2,
+    height: 260,
     mark: { type: 'line' as const, point: layers <= 10 },
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', axis: { tickMinStep: 1 } },
