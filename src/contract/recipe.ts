@@ -99,5 +99,5 @@ export const ResolvedAugmentSchema = z.union([
 ]);
 
 /** The recipe of one job (spec.json): every field spelled out, the augmentation resolved for its dataset. */
-export const JobRecipeSchema = TrainRecipeSchema.extend({ augment: ResolvedAugmentSchema });
+export const JobRecipeSchema = TrainRecipeSchema.extend({ augment: ResolvedAugmentSchema.default({ crop: 4, flip: true }) });
 export type JobRecipe = z.output<typeof JobRecipeSchema>;

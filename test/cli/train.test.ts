@@ -64,10 +64,10 @@ test('a different seed gives a different run', () => {
 test('bad names list the valid ones and exit 2', () => {
   const out = tmp();
   const cases: [string[], RegExp][] = [
-    [['--activation', 'relu6'], /--activation {2}grid\.activation\.0\.name {2}unknown activation 'relu6' \(expected one of: .*ash.*swish\)/],
+    [['--activation', 'relu6'], /--activation {2}grid\.activation\.0\.name {2}unknown activation 'relu6' \(expected one of: .*ash.*swish; did you mean 'relu'\?\)/],
     [['--model', 'resnet21'], /--model {2}grid\.model\.0 {2}unknown model 'resnet21' \(expected one of: .*resnet20/],
     [['--dataset', 'cifar-10'], /--dataset {2}grid\.dataset\.0 {2}unknown dataset 'cifar-10' \(expected one of: .*fashion-mnist/],
-    [['--backend', 'gpu'], /--backend {2}backend {2}got the string "gpu" \(expected one of: auto, tensorflow-gpu, tensorflow, wasm, cpu\)/],
+    [['--backend', 'gpu'], /--backend {2}backend {2}got the string "gpu" \(expected one of: auto, tensorflow-gpu, tensorflow, wasm, cpu; did you mean 'tensorflow-gpu'\?\)/],
     [['--activation', 'ash:k=1.5'], /--activation {2}grid\.activation\.0\.k {2}1\.5 is too large \(expected a fraction 0 < k < 1/],
     // ash train validates its flags with the sweep schema: values that once trained to "ok" or to NaN.
     [['--lr', '-1'], /--lr {2}train\.optimizer\.lr {2}-1 is too small \(expected a value > 0\)/],

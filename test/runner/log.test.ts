@@ -24,10 +24,10 @@ function runOneJob(options: LogOptions): string {
   const view = jsonView(plan, 1, out.stream, options);
   view.onEvent({ type: 'start', job, slot: 0, attempt: 1 });
   view.onEvent({ type: 'message', job, message: { type: 'step', epoch: 1, step: 1, steps: 2, loss: 2.302585092994046 } });
-  view.onEvent({ type: 'message', job, message: { type: 'epoch', record: { epoch: 1, trainLoss: 0.123456789, valLoss: 0.98765432, top1: 91.23456789, top5: 99.9, lr: 0.1, seconds: 12.3456 } } });
+  view.onEvent({ type: 'message', job, message: { type: 'epoch', record: { epoch: 1, trainLoss: 0.123456789, lr: 0.1, seconds: 12.3456, metrics: { valLoss: 0.98765432, top1: 91.23456789, top5: 99.9 } } } });
   view.onEvent({ type: 'attempt-failed', job, attempt: 1, error: 'job process exited with code 3\nstack line', willRetry: true });
   view.onEvent({ type: 'start', job, slot: 0, attempt: 2 });
-  const result = { schema: 1, jobId: job.id, status: 'ok', spec: job.spec, metrics: { top1: 91.23456789, top5: 99.9, valLoss: 0.98765432 }, history: [], env: {}, startedAt: '', finishedAt: '' } as unknown as JobResult;
+  const result = { schema: 2, jobId: job.id, task: 'classification', primaryMetric: 'top1', status: 'ok', spec: job.spec, metrics: { top1: 91.23456789, top5: 99.9, valLoss: 0.98765432 }, history: [], env: {}, startedAt: '', finishedAt: '' } as unknown as JobResult;
   view.onEvent({ type: 'end', job, result });
   view.stop();
   return out.text();
