@@ -51,5 +51,16 @@ test('ash train: --resume without a checkpoint names the folder; --restart train
   assert.doesNotMatch(again.stdout, /already finished/);
   assert.notEqual(readResult(out).finishedAt, finishedAt);
   assert.deepEqual(readResult(out).metrics, result.metrics);
-});
 
+  // Killed after the last epoch's checkpoint but before result.json: --resume trains nothing more and writes the
+  // result and model/ from the checkpoint, the same as the run that was not killed.
+  const late = tmp();
+  assert.equal(ash(['train', ...RUN, '--out', late], { [KILL]: '2' }).signal, 'SIGKILL');
+  const finish = ash(['train', ...RUN, '--out', late, '--resume']);
+  assert.equal(finish.status, 0, finish.stderr);
+  assert.match(finish.stderr, /resuming from epoch 2\/2/);
+  assert.doesNotMatch(finish.stderr, /epoch \d\/2:/);
+  const strip = (r: JobResult) => ({ metrics: r.metrics, perClass: r.perClass, history: r.history.map(({ seconds: _s, ...rest }) => rest) });
+  assert.deepEqual(strip(readResult(late)), strip(readResult(out)));
+  assert.ok(readFileSync(join(late, 'model', 'weights.bin')).equals(readFileSync(join(out, 'model', 'weights.bin'))));
+});
