@@ -119,6 +119,15 @@ test('checkpoint: another spec\'s checkpoint, a damaged one and a link are refus
   const linked = tempDir();
   symlinkSync(join(dir, 'checkpoint'), join(linked, 'checkpoint'));
   assert.throws(() => loadCheckpoint(linked, spec), (e: Error) => e instanceof UserError && /is a symbolic link/.test(e.message));
+  // Saving through a linked checkpoint/ or model/ folder is refused too, and nothing is written where it points.
+  const target = tempDir();
+  const writer = tempDir();
+  symlinkSync(target, join(writer, 'checkpoint'));
+  const state = await captureTrainState(run, progress(2));
+  assert.throws(() => saveCheckpoint(writer, spec, state), (e: Error) => e instanceof UserError && /checkpoint is a symbolic link/.test(e.message));
+  symlinkSync(target, join(writer, 'model'));
+  await assert.rejects(saveLayersModel(run.model, join(writer, 'model')), (e: Error) => e instanceof UserError && /model is a symbolic link/.test(e.message));
+  assert.deepEqual(readdirSync(target), []);
 });
 
 test('model files: model.json + weights.bin load back with tf.loadLayersModel as the same model (same outputs)', async () => {
