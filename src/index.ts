@@ -27,5 +27,6 @@ export { getDataset, datasetNames } from './data/registry.js';
 export { loadSweepConfig } from './config/load.js';
 export { expandJobs } from './config/expand.js';
 export { runSweep } from './runner/sweep.js';
+export { loadLayersModelFromDir, saveLayersModel } from './runner/model-files.js';
 export { reportFromDir, renderReport, writeReport, renderSweepSummary, REPORT_FORMATS } from './report/index.js';
 export { summarize as summarizeSample, welchTTest, kendallTauB } from './stats/index.js';

@@ -2,12 +2,12 @@
 // (a bad value is a schema error naming its flag), expand to one job, and run in --out with the job process's
 // code: the same spec.json, metrics.jsonl, log.jsonl and result.json as a sweep's job folder, so `ash report`
 // compares a folder of `ash train` runs as it does sweeps.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import cliProgress from 'cli-progress';
 import { DEFAULT_RECIPE } from '../contract/recipe.js';
-import { identityHash, JobSpecSchema, slug } from '../contract/spec.js';
+import { identityHash, jobIdentity, JobSpecSchema, slug, type JobSpec } from '../contract/spec.js';
 import { AUGMENT_KINDS } from '../data/augment.js';
 import { getModel } from '../models/registry.js';
 import { expandJobs, type Job } from '../config/expand.js';
@@ -16,8 +16,10 @@ import type { Plain } from '../config/merge.js';
 import { UserError, unknownName } from '../engine/errors.js';
 import { runJobInDir } from '../runner/job-process.js';
 import { lockSweepDir } from '../runner/lock.js';
-import { readResult, type JobResult } from '../runner/result.js';
-import { SPEC_FILE, readJsonFile, writeJsonAtomic } from '../runner/store.js';
+import { readResult, resultPath, type JobResult } from '../runner/result.js';
+import { SPEC_FILE, readJsonFile, refuseLink, writeJsonAtomic } from '../runner/store.js';
+import { CHECKPOINT_DIR, latestCheckpoint, removeCheckpoints } from '../runner/checkpoint.js';
+import { MODEL_DIR } from '../runner/model-files.js';
 import { formatEpochLine, formatMetric, taskInfo } from '../tasks/catalog.js';
 import { parseActivationArg } from './activation-arg.js';
 
@@ -38,6 +40,10 @@ export interface TrainArgs {
   'test-limit'?: string;
   'data-dir'?: string;
   stream: boolean;
+  /** Continue the unfinished run in --out from its checkpoint. */
+  resume: boolean;
+  /** Train the run in --out from the start, discarding its checkpoint (and its result, if it finished). */
+  restart: boolean;
   /** A name, or false from --no-augment. */
   augment: string | boolean;
 }
@@ -137,23 +143,66 @@ function metricsLine(result: JobResult): string {
   return keys.map((key) => formatMetric(key, result.metrics[key])).join('  ');
 }
 
+/** The first setting where two specs' identities differ, e.g. `train.epochs: 3 there, 5 here`. */
+function firstDifference(there: unknown, here: unknown, path = ''): string | undefined {
+  if (JSON.stringify(there) === JSON.stringify(here)) return undefined;
+  if (there && here && typeof there === 'object' && typeof here === 'object' && !Array.isArray(there) && !Array.isArray(here)) {
+    const a = there as Record<string, unknown>;
+    const b = here as Record<string, unknown>;
+    for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+      const found = firstDifference(a[key], b[key], path ? `${path}.${key}` : key);
+      if (found) return found;
+    }
+  }
+  return `${path || 'the spec'}: ${JSON.stringify(there) ?? 'unset'} there, ${JSON.stringify(here) ?? 'unset'} here`;
+}
+
 /**
  * What --out already holds: nothing to do (the same run finished there), a run to redo (failed or unfinished), or
  * another run's files, which are never overwritten.
  */
-function previousRun(out: string, identity: string): JobResult | undefined {
+function previousRun(out: string, spec: JobSpec): JobResult | undefined {
   const previous = readResult(out);
   const specFile = join(out, SPEC_FILE);
-  let held: string | undefined;
-  if (previous) held = identityHash(previous.spec);
+  let held: JobSpec | 'unreadable' | undefined;
+  if (previous) held = previous.spec;
   else if (existsSync(specFile)) {
     const parsed = JobSpecSchema.safeParse(readJsonFile(specFile));
-    held = parsed.success ? identityHash(parsed.data) : 'unreadable';
+    held = parsed.success ? parsed.data : 'unreadable';
   }
-  if (held !== undefined && held !== identity) {
-    throw new UserError(`${out} holds another run (${held === 'unreadable' ? `an unreadable ${SPEC_FILE}` : `${SPEC_FILE} of a different spec`}); choose another --out, or delete that folder to replace it`);
+  if (held === 'unreadable') throw new UserError(`${out} holds another run (an unreadable ${SPEC_FILE}); choose another --out, or delete that folder to replace it`);
+  if (held !== undefined && identityHash(held) !== identityHash(spec)) {
+    const difference = firstDifference(jobIdentity(held), jobIdentity(spec));
+    throw new UserError(`${out} holds another run (${SPEC_FILE} of a different spec, ${difference}); choose another --out, or delete that folder to replace it`);
   }
   return previous && previous.status !== 'failed' ? previous : undefined;
+}
+
+/**
+ * Whether to train from the start or from --out's checkpoint. An unfinished run is continued only when asked
+ * (--resume), as Lightning asks for ckpt_path: a command run again by mistake must not silently pick up an old run;
+ * --restart throws its checkpoint (and a finished result) away instead.
+ */
+function resumePlan(out: string, args: Pick<TrainArgs, 'resume' | 'restart'>, finished: JobResult | undefined): { resumeEpoch?: number } {
+  if (args.resume && args.restart) throw new UserError('--resume and --restart: choose one (continue the run in --out, or train it from the start)');
+  const checkpoint = latestCheckpoint(out);
+  if (args.restart) {
+    removeCheckpoints(out);
+    for (const path of [resultPath(out), join(out, MODEL_DIR)]) {
+      refuseLink(path);
+      rmSync(path, { recursive: true, force: true });
+    }
+    return {};
+  }
+  if (finished) return {};
+  if (args.resume) {
+    if (!checkpoint) throw new UserError(`${out}: no checkpoint to resume from (${join(out, CHECKPOINT_DIR)} holds none; a run saves one after each epoch); run without --resume to train from the start`);
+    return { resumeEpoch: checkpoint.epoch };
+  }
+  if (checkpoint) {
+    throw new UserError(`${out} holds an unfinished run of this spec, saved after epoch ${checkpoint.epoch}: add --resume to continue it, or --restart to train it from the start`);
+  }
+  return {};
 }
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
@@ -177,6 +226,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: false,
         describe: 'decode into the on-disk cache once and read it batch by batch, for data too large for memory (imagefolder, tiny-imagenet)',
       })
+      .option('resume', {
+        type: 'boolean',
+        default: false,
+        describe: 'continue the unfinished run in --out from its last checkpoint (saved after every epoch); the other flags must describe the same run',
+      })
+      .option('restart', {
+        type: 'boolean',
+        default: false,
+        describe: 'train the run in --out from the start, deleting its checkpoint (and its result and model/, if it finished)',
+      })
       .option('seed', { type: 'string', default: '1', describe: 'fixes initialisation, shuffling and augmentation' })
       .option('out', { type: 'string', demandOption: true, describe: 'the run folder (its parent names the "sweep" in reports)' })
       .option('batch-size', { type: 'string', describe: `examples per step (default ${DEFAULT_RECIPE.batchSize})` })
@@ -198,13 +257,16 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
     mkdirSync(out, { recursive: true });
     const release = lockSweepDir(out);
     try {
-      const finished = previousRun(out, identityHash(spec));
+      const previous = previousRun(out, spec);
+      const { resumeEpoch } = resumePlan(out, args, previous);
+      const finished = args.restart ? undefined : previous;
       const file = join(out, 'result.json');
       if (finished) {
-        process.stdout.write(`${finished.status} (already finished in ${out}; delete it or choose another --out to train again): ${metricsLine(finished)}  -> ${file}\n`);
+        process.stdout.write(`${finished.status} (already finished in ${out}; --restart, or another --out, trains it again): ${metricsLine(finished)}  -> ${file}\n`);
         return;
       }
       writeJsonAtomic(join(out, SPEC_FILE), spec);
+      if (resumeEpoch !== undefined) process.stderr.write(`ash train: resuming from epoch ${resumeEpoch}/${spec.train.epochs} (the checkpoint in ${join(out, CHECKPOINT_DIR)})\n`);
       const bar = process.stderr.isTTY
         ? new cliProgress.SingleBar(
             { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps  loss {loss}  eta {eta_formatted}', stream: process.stderr, hideCursor: true },
@@ -228,7 +290,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         },
       });
       bar?.stop();
-      process.stdout.write(`${result.status}: ${metricsLine(result)}  -> ${file}\n`);
+      const model = result.status === 'ok' ? `, weights in ${join(out, MODEL_DIR)}` : '';
+      process.stdout.write(`${result.status}: ${metricsLine(result)}  -> ${file}${model}\n`);
       if (result.status === 'diverged') process.stderr.write(`ash train: ${result.error}\n`);
     } finally {
       release();

@@ -5,6 +5,9 @@ import { UserError } from './errors.js';
 
 export const MAX_RNG_SEED = 2 ** 32 - 1;
 
+/** A stream's whole state (sfc32's four 32-bit words, unsigned), so a checkpoint can continue it draw for draw. */
+export type RngState = readonly [number, number, number, number];
+
 export class Rng {
   private a: number;
   private b: number;
@@ -59,6 +62,20 @@ export class Rng {
       p[j] = t;
     }
     return p;
+  }
+
+  /** The state to continue this stream from (see restoreState); reading it draws nothing. */
+  getState(): RngState {
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+
+  /** Continue from a state that getState returned: the next draws are those the saved stream would have made. */
+  restoreState(state: RngState): void {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w <= MAX_RNG_SEED)) {
+      throw new UserError(`random stream state ${JSON.stringify(state)}: expected four unsigned 32-bit integers`);
+    }
+    // The generator keeps its words as signed 32-bit values (| 0); the arithmetic is the same either way.
+    [this.a, this.b, this.c, this.d] = state.map((w) => w | 0) as [number, number, number, number];
   }
 
   /** An independent stream for a named purpose, so adding draws to one purpose never shifts another. */

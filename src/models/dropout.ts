@@ -4,7 +4,7 @@
 // generator on each call), and without one it uses Math.random, so runs are not reproducible. Here the
 // layer owns a seeded stream and draws a fresh seed for each training call.
 import { tf, tfl } from '../engine/tf.js';
-import { Rng } from '../engine/random.js';
+import { Rng, type RngState } from '../engine/random.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 
@@ -46,8 +46,27 @@ export class SeededDropout extends tfl.layers.Layer {
     });
   }
 
+  /** Where the layer's mask stream stands (it advances once per training call), for checkpoints. */
+  getRngState(): RngState {
+    return this.rng.getState();
+  }
+
+  restoreRngState(state: RngState): void {
+    this.rng.restoreState(state);
+  }
+
   override getConfig(): tf.serialization.ConfigDict {
     return { rate: this.rate, perSample: this.perSample, seed: this.seed, ...super.getConfig() };
   }
 }
 tf.serialization.registerClass(SeededDropout);
+
+/** Every SeededDropout of a model (nested models included), in layer order: the layers with a random state. */
+export function seededDropoutLayers(model: { layers: tfl.layers.Layer[] }): SeededDropout[] {
+  const found: SeededDropout[] = [];
+  for (const layer of model.layers) {
+    if (layer instanceof SeededDropout) found.push(layer);
+    else if (Array.isArray((layer as unknown as { layers?: unknown }).layers)) found.push(...seededDropoutLayers(layer as unknown as { layers: tfl.layers.Layer[] }));
+  }
+  return found;
+}

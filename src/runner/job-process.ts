@@ -11,7 +11,15 @@ import { jobIdOf, JobSpecSchema, type JobSpec } from '../contract/spec.js';
 import { UserError } from '../engine/errors.js';
 import type { JobMessage } from './messages.js';
 import { finiteMetrics, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
-import { appendJsonLine, LOG_FILE, METRICS_FILE, openForAppend, readJsonFile, removeStaleTempFiles, resetFile, SPEC_FILE } from './store.js';
+import { appendJsonLine, LOG_FILE, METRICS_FILE, openForAppend, readJsonFile, removeStaleTempFiles, resetFile, SPEC_FILE, writeFileAtomic } from './store.js';
+import { loadCheckpoint, removeCheckpoints, saveCheckpoint } from './checkpoint.js';
+import { MODEL_DIR, saveLayersModel } from './model-files.js';
+
+/**
+ * For tests of resuming: the job process kills itself (SIGKILL, as an out-of-memory kill or a preempted node
+ * would) right after this epoch is saved and reported. Never set it in real runs.
+ */
+export const KILL_AFTER_EPOCH_ENV = 'ASH_TEST_KILL_AFTER_EPOCH';
 
 /** spec.json, checked against the contract (older files gain schema 2's defaults, e.g. task: classification). */
 export function readJobSpec(dir: string): JobSpec {
@@ -54,14 +62,31 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
   const spec = readJobSpec(dir);
   const jobId = jobIdOf(spec);
   removeStaleTempFiles(dir);
-  // A new attempt starts a new history.
-  resetFile(join(dir, METRICS_FILE));
+  // An attempt continues from the last complete epoch of an earlier one (killed, failed, preempted) when it saved
+  // a checkpoint, with that checkpoint's history; otherwise it starts a new history.
+  const resumeFrom = loadCheckpoint(dir, spec);
+  const metricsPath = join(dir, METRICS_FILE);
+  if (resumeFrom) writeFileAtomic(metricsPath, resumeFrom.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  else resetFile(metricsPath);
   const log = pino({ base: { jobId } }, pino.destination({ dest: openForAppend(join(dir, LOG_FILE)), sync: true }));
   const startedAt = new Date();
   log.info({ spec, pid: process.pid, host: hostname() }, 'job started');
+  if (resumeFrom) log.info({ epoch: resumeFrom.epoch, globalStep: resumeFrom.globalStep }, 'resuming from checkpoint');
+  const killAfter = Number(process.env[KILL_AFTER_EPOCH_ENV] ?? NaN);
   const sendStep = stepThrottle(250);
   try {
     const trained = await runTraining(spec, {
+      ...(resumeFrom ? { resumeFrom } : {}),
+      onCheckpoint: (state) => {
+        const started = performance.now();
+        const saved = saveCheckpoint(dir, spec, state);
+        log.info({ epoch: state.epoch, bytes: saved.bytes, seconds: (performance.now() - started) / 1000 }, 'checkpoint saved');
+      },
+      onTrained: async (model) => {
+        const started = performance.now();
+        await saveLayersModel(model, join(dir, MODEL_DIR));
+        log.info({ dir: join(dir, MODEL_DIR), seconds: (performance.now() - started) / 1000 }, 'model saved');
+      },
       onReady: (info) => {
         log.info(info, 'data and model ready');
         send({ type: 'ready', ...info, epochs: spec.train.epochs });
@@ -72,10 +97,11 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         hooks.onStep?.(p);
       },
       onEpoch: (record) => {
-        appendJsonLine(join(dir, METRICS_FILE), record);
+        appendJsonLine(metricsPath, record);
         log.info(record, 'epoch');
         send({ type: 'epoch', record });
         hooks.onEpoch?.(record);
+        if (record.epoch === killAfter) process.kill(process.pid, 'SIGKILL');
       },
     });
     const finishedAt = new Date();
@@ -90,13 +116,21 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
       metrics: finiteMetrics(trained.metrics),
       ...(trained.perClass ? { perClass: trained.perClass } : {}),
       history: trained.history,
-      env: { ...trained.env, host: hostname(), pid: process.pid, cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES },
+      env: {
+        ...trained.env,
+        host: hostname(),
+        pid: process.pid,
+        cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES,
+        ...(resumeFrom ? { resumedFromEpoch: resumeFrom.epoch } : {}),
+      },
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     };
     if (trained.error) result.error = trained.error;
     writeResult(dir, result);
+    // The result is final (and the weights are in model/): the checkpoint has nothing left to resume.
+    removeCheckpoints(dir);
     log.info({ status: result.status, metrics: result.metrics, error: result.error }, 'job finished');
     return result;
   } catch (err) {

@@ -3,7 +3,7 @@
 // atomically (a temp file in the same directory, fsync, rename), so a kill at any moment leaves
 // either the old file or the new one, never half of one. Symbolic links inside a results folder are
 // refused, never followed: writing through one would change (or truncate) a file outside the folder.
-import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { UserError } from '../engine/errors.js';
@@ -94,11 +94,56 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Remove temp files a killed writer left behind in `dir`. */
+/** Remove temp files (and temp folders, see writeFolderAtomic) a killed writer left behind in `dir`. */
 export function removeStaleTempFiles(dir: string): void {
   refuseLink(dir);
   if (!existsSync(dir)) return;
-  for (const name of readdirSync(dir)) if (isTempFile(name)) rmSync(join(dir, name), { force: true });
+  // rm of a link (recursive or not) removes the link itself, never what it points to.
+  for (const name of readdirSync(dir)) if (isTempFile(name)) rmSync(join(dir, name), { force: true, recursive: true });
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write a whole folder at once: its files go to a temp folder beside `path`, each synced, and the folder is then
+ * renamed into place (replacing an older one), so a kill at any moment leaves the old folder or the new one
+ * complete. The parent must exist and not be a link.
+ */
+export function writeFolderAtomic(path: string, files: Record<string, string | Uint8Array>): void {
+  const parent = join(path, '..');
+  refuseLink(parent);
+  refuseLink(path);
+  const temp = `${path}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    mkdirSync(temp);
+    for (const [name, contents] of Object.entries(files)) {
+      // 'wx' in a folder just made: nothing can be planted under these names.
+      const fd = openSync(join(temp, name), 'wx', 0o644);
+      try {
+        writeFileSync(fd, contents);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    fsyncDir(temp);
+    // rename(2) replaces only an empty folder: an older one is moved aside first and removed once the new one is in place.
+    const old = existsSync(path) ? `${path}${TEMP_MARK}old-${randomBytes(4).toString('hex')}` : undefined;
+    if (old) renameSync(path, old);
+    renameSync(temp, path);
+    fsyncDir(parent);
+    if (old) rmSync(old, { recursive: true, force: true });
+  } catch (err) {
+    rmSync(temp, { recursive: true, force: true });
+    throw diskError(path, err);
+  }
 }
 
 /** Create `dir` (and its parents); a `dir` that is a link is refused, as everything in it would go elsewhere. */

@@ -13,6 +13,7 @@ import type { EpochRecord } from '../contract/result.js';
 import type { JobSpec } from '../contract/spec.js';
 import { learningRate } from './schedule.js';
 import type { Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
+import { captureTrainState, restoreTrainState } from './train-state.js';
 
 /** Weight decay applies to conv and dense kernels only, not to BN, biases or activation parameters. */
 function isDecayed(variable: tfl.LayerVariable): boolean {
@@ -57,9 +58,20 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
   let error: string | undefined;
   let globalStep = 0;
   let final: Awaited<ReturnType<typeof session.evaluate>> | undefined;
+  let firstEpoch = 1;
 
   try {
-    for (let epoch = 1; epoch <= recipe.epochs && status === 'ok'; epoch++) {
+    const resume = hooks.resumeFrom;
+    if (resume) {
+      // Weights, momentum, streams and dropout masks continue exactly where the checkpoint's epoch ended, so the
+      // epochs still to run draw and compute what they would have in a run never stopped.
+      await restoreTrainState({ model, optimizer, streams }, resume);
+      history.push(...resume.history);
+      globalStep = resume.globalStep;
+      final = resume.final;
+      firstEpoch = resume.epoch + 1;
+    }
+    for (let epoch = firstEpoch; epoch <= recipe.epochs && status === 'ok'; epoch++) {
       const started = performance.now();
       let lossSum = 0;
       let seen = 0;
@@ -116,7 +128,6 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
       if (ash.length > 0) record.ash = ash;
       history.push(record);
       final = evaluation;
-      hooks.onEpoch?.(record);
       // The validation loss where the task has one (its first sign of divergence), else the primary metric.
       const watched = 'valLoss' in evaluation.metrics ? 'valLoss' : primary;
       const value = evaluation.metrics[watched];
@@ -124,7 +135,13 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
         status = 'diverged';
         error = `${watched === 'valLoss' ? 'validation loss' : watched} became ${value} after epoch ${epoch}`;
       }
+      // Saved before the epoch is reported, so an epoch in metrics.jsonl always has its checkpoint on disk.
+      if (status === 'ok' && hooks.onCheckpoint) {
+        await hooks.onCheckpoint(await captureTrainState({ model, optimizer, streams }, { epoch, globalStep, history, final: evaluation }));
+      }
+      hooks.onEpoch?.(record);
     }
+    if (status === 'ok') await hooks.onTrained?.(model);
   } finally {
     optimizer.dispose();
     await session.close();

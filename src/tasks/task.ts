@@ -7,6 +7,7 @@ import type { Rng } from '../engine/random.js';
 import type { EpochRecord, MetricRecord } from '../contract/result.js';
 import type { JobSpec } from '../contract/spec.js';
 import type { TaskInfo } from './catalog.js';
+import type { TrainState } from './train-state.js';
 
 export interface StepProgress {
   epoch: number;
@@ -28,6 +29,12 @@ export interface TrainHooks {
   onStep?(progress: StepProgress): void;
   /** Called once the data and model are ready, before the first step. */
   onReady?(info: ReadyInfo): void;
+  /** A checkpoint of this spec to continue from: training goes on with the epoch after its last one. */
+  resumeFrom?: TrainState;
+  /** After every complete epoch that did not diverge (before onEpoch): the state to resume from, to be saved. */
+  onCheckpoint?(state: TrainState): Promise<void> | void;
+  /** Once, with the trained model of a run that ended 'ok', before the loop disposes it (to save the final weights). */
+  onTrained?(model: tfl.LayersModel): Promise<void> | void;
 }
 
 /** What a training run produced. Metrics are raw numbers here (NaN when diverged); the job process writes them as the contract says. */

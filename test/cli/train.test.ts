@@ -115,6 +115,6 @@ test('ash train is a one-job sweep: a job folder in --out, a report over a folde
   assert.match(again.stdout, /^ok \(already finished in .*relu-s1/);
   const other = train('relu', 'relu-s1', ['--lr', '0.05']);
   assert.equal(other.status, 2);
-  assert.match(other.stderr, /relu-s1 holds another run \(spec\.json of a different spec\); choose another --out/);
+  assert.match(other.stderr, /relu-s1 holds another run \(spec\.json of a different spec, train\.optimizer\.lr: 0\.1 there, 0\.05 here\); choose another --out/);
   assert.deepEqual(JSON.parse(readFileSync(join(runs, 'relu-s1', 'result.json'), 'utf8')), JSON.parse(JSON.stringify(relu)) as unknown);
 });
