@@ -123,7 +123,7 @@ export function nms(boxes: Float32Array, scores: Float32Array, iouThreshold: num
     yxyx[4 * i + 2] = boxes[4 * i + 3]! + shift;
     yxyx[4 * i + 3] = boxes[4 * i + 2]! + shift;
   }
-  let kept = new Int32Array(0);
+  let kept: Int32Array = new Int32Array(0);
   // The typed array is taken inside and not returned from tidy, which would walk it looking for tensors.
   tf.tidy(() => {
     kept = tf.image.nonMaxSuppression(tf.tensor2d(yxyx, [n, 4]), tf.tensor1d(scores), maxOutput, iouThreshold).dataSync() as Int32Array;
