@@ -6,6 +6,7 @@ import { buildPreActResNet } from './resnet.js';
 import { buildWideResNet, wrnBlocksPerGroup } from './wrn.js';
 import { buildDenseNetBC, denseLayersPerBlock } from './densenet.js';
 import { EFFICIENTNET_VARIANTS, buildEfficientNet } from './efficientnet.js';
+import { MASKRCNN_R50_FPN, MASKRCNN_SMALL, buildTwoStage } from './detection/mask-rcnn.js';
 import type { ModelEntry, ModelPattern } from './types.js';
 
 type BuildOptions = Parameters<ModelEntry['build']>[0];
@@ -108,6 +109,20 @@ const entries: ModelEntry[] = [
     build: (o) => buildPreActResNet(164, true, o),
   },
   ...CANONICAL_PATTERNED.map((name) => resolvePattern(name)!),
+  {
+    name: 'maskrcnn-r50-fpn',
+    family: 'maskrcnn',
+    task: 'detection',
+    description: 'Mask R-CNN, ResNet-50-FPN (torchvision maskrcnn_resnet50_fpn layout, trained BN), ROIAlign, box + 28x28 mask heads (paper Tables 4-5)',
+    build: (o) => buildTwoStage(MASKRCNN_R50_FPN, o, 'maskrcnn-r50-fpn'),
+  },
+  {
+    name: 'maskrcnn-small',
+    family: 'maskrcnn',
+    task: 'detection',
+    description: 'Mask R-CNN for CPUs (64x64 fashion-scenes): small residual backbone, one stride-4 level, same RPN/ROIAlign/heads',
+    build: (o) => buildTwoStage(MASKRCNN_SMALL, o, 'maskrcnn-small'),
+  },
 ];
 
 const byName = new Map(entries.map((e) => [e.name, e]));

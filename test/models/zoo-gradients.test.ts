@@ -58,7 +58,8 @@ function smallInput(name: string): number {
 
 test('every model: forward and backward with ash on WASM give finite, non-zero gradients for every weight', async () => {
   await initEngine({ backend: 'wasm' });
-  for (const name of modelNames()) {
+  // Detection models train through their detector's loss, not a softmax on the outputs: their own tests cover them.
+  for (const name of modelNames().filter((n) => getModel(n).task !== 'detection')) {
     const before = tf.memory().numTensors;
     const { loss, grads } = lossAndGrads(name, smallInput(name));
     assert.ok(Number.isFinite(loss) && loss > 0, `${name}: loss ${loss}`);

@@ -137,7 +137,9 @@ export function nms(boxes: Float32Array, scores: Float32Array, iouThreshold: num
  */
 export function smoothL1(diff: tf.Tensor, beta: number): tf.Tensor {
   return tf.tidy(() => {
+    // With c = min(|x|, beta): 0.5 c^2 / beta + (|x| - c) is both branches at once, and every op has a gradient.
     const a = tf.abs(diff);
-    return tf.where(tf.less(a, beta), tf.div(tf.mul(0.5, tf.square(a)), beta), tf.sub(a, 0.5 * beta));
+    const c = tf.minimum(a, beta);
+    return tf.add(tf.div(tf.mul(0.5, tf.square(c)), beta), tf.sub(a, c));
   });
 }
