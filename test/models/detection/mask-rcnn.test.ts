@@ -171,3 +171,26 @@ test('maskrcnn-small: 24 SGD steps on two fixed synthetic scenes lower the total
     model.dispose();
   }
 });
+
+test('maskrcnn-small: an image without objects (and one without masks) still gives finite losses', async () => {
+  await initEngine({ backend: 'wasm' });
+  const { model, detector } = small('relu');
+  try {
+    const before = tf.memory().numTensors;
+    const values: Record<string, number> = {};
+    tf.tidy(() => {
+      const { images } = batch();
+      const empty: ImageTargets = { boxes: new Float32Array(0), classes: new Int32Array(0), masks: new Uint8Array(0) };
+      const noMasks: ImageTargets = { boxes: SCENES[0]!.targets.boxes, classes: SCENES[0]!.targets.classes };
+      const l = detector.losses(images, [empty, noMasks]);
+      for (const [k, v] of Object.entries(l)) values[k] = (v as tf.Scalar).dataSync()[0]!;
+      // Only image 1 has objects and it has no masks: no mask loss at all rather than a mean over nothing.
+      assert.equal(l.mask, undefined);
+    });
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+    for (const [k, v] of Object.entries(values)) assert.ok(Number.isFinite(v) && v >= 0, `${k} = ${v}`);
+    assert.ok(values.rpnBox! > 0 && values.box! > 0, JSON.stringify(values));
+  } finally {
+    model.dispose();
+  }
+});
