@@ -6,6 +6,7 @@
 // proposals.
 import { tf, tfl } from '../../engine/tf.js';
 import { Rng } from '../../engine/random.js';
+import { UserError } from '../../engine/errors.js';
 import { createActivation } from '../../activations/registry.js';
 import { ModelContext, type SymbolicTensor } from '../blocks.js';
 import type { BuiltModel, ModelBuildOptions } from '../types.js';
@@ -47,6 +48,8 @@ export interface TwoStageSpec {
   maskPool: number;
   samplingRatio: number;
   aligned: boolean;
+  /** Input height and width must be multiples of this (the coarsest level's stride before P6, so FPN sums line up). */
+  sizeDivisor: number;
 }
 
 /** torchvision's maskrcnn_resnet50_fpn: anchors 32..512 on P2..P6, ratios 0.5/1/2, 1024-unit box head, 256-channel mask head. */
@@ -64,6 +67,7 @@ export const MASKRCNN_R50_FPN: TwoStageSpec = {
   maskPool: 14,
   samplingRatio: 2,
   aligned: true,
+  sizeDivisor: 32,
 };
 
 /** The CPU variant for 64x64 fashion-scenes (items 28x28 at most): one stride-4 level, anchors 8/16/32, fewer RoIs. */
@@ -81,6 +85,7 @@ export const MASKRCNN_SMALL: TwoStageSpec = {
   maskPool: 14,
   samplingRatio: 2,
   aligned: true,
+  sizeDivisor: 4,
 };
 
 /** FPN's RoI-to-level rule (torchvision LevelMapper): k = floor(4 + log2(sqrt(area) / 224) + 1e-6), clamped to P2..P5. */
@@ -179,7 +184,10 @@ export class TwoStageDetector {
     }
   }
 
-  /** The five losses of a training step (torchvision's loss dict); call inside tf.variableGrads via `loss`. */
+  /**
+   * The five losses of a training step (torchvision's loss dict), for logging. The caller owns every tensor
+   * this creates (call it inside tf.tidy); training goes through `loss`.
+   */
   losses(images: tf.Tensor4D, targets: ImageTargets[]): DetectionLosses {
     this.checkTargets(images, targets);
     const { features, objectness, deltas } = this.runTrunk(images, true);
@@ -291,6 +299,10 @@ export interface TwoStageModel extends BuiltModel {
  * trunk and heads separately on the same layers.
  */
 export function buildTwoStage(spec: TwoStageSpec, options: ModelBuildOptions, name: string): TwoStageModel {
+  const [height, width] = options.inputShape;
+  if (height % spec.sizeDivisor !== 0 || width % spec.sizeDivisor !== 0) {
+    throw new UserError(`model '${name}': input ${height}x${width} must be a multiple of ${spec.sizeDivisor} in both sides (pad the images, as torchvision does)`);
+  }
   const ctx = new ModelContext(options);
   const seed = () => ctx.rng.nextUint32();
   const image = tfl.input({ shape: options.inputShape, name: 'image' });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { getModel } from '../../../src/models/registry.js';
+import { UserError } from '../../../src/engine/errors.js';
 import { buildTwoStage, MASKRCNN_SMALL, type ImageTargets, type TwoStageModel } from '../../../src/models/detection/mask-rcnn.js';
 
 const SIZE = 64;
@@ -193,4 +194,11 @@ test('maskrcnn-small: an image without objects (and one without masks) still giv
   } finally {
     model.dispose();
   }
+});
+
+test('an input size the levels cannot divide is a UserError naming the model', () => {
+  assert.throws(
+    () => getModel('maskrcnn-r50-fpn').build({ activation: { name: 'relu' }, numClasses: 3, inputShape: [100, 128, 3], seed: 1 }),
+    (err: unknown) => err instanceof UserError && /maskrcnn-r50-fpn.*100x128.*multiple of 32/.test(err.message),
+  );
 });
