@@ -11,6 +11,7 @@ import { rpnLoss, rpnTargets, TORCHVISION_RPN } from '../../../src/models/detect
 import { pasteMask, postprocessDetections, sampleRois, TORCHVISION_ROI_HEADS } from '../../../src/models/detection/roi-heads.js';
 import { fpnLevel } from '../../../src/models/detection/mask-rcnn.js';
 import { decodeBoxes, encodeBoxes, pairwiseIou } from '../../../src/models/detection/two-stage-boxes.js';
+import { instanceMasksFromLabelMap } from '../../../src/models/detection/instance-masks.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
   assert.equal(a.length, b.length);
@@ -140,4 +141,13 @@ test('mask pasting: a full 2x2 mask fills exactly its box; a half mask fills hal
   // bilinear values 0.75 (zero padding beyond the left edge), 0.75, 0.25, 0 -> columns 2 and 3 kept.
   pasteMask([1, 0, 1, 0], 2, [2, 2, 6, 4], [8, 8], half, 0);
   assert.deepEqual([...half].flatMap((v, i) => (v ? [i] : [])), [18, 19, 26, 27]);
+});
+
+test('instance masks from a class map: each box keeps only its own class\'s pixels inside it', () => {
+  // 3x4 map: an object of class 0 (value 1) at columns 0-1, one of class 2 (value 3) at column 3 rows 1-2.
+  // A stray value-1 pixel at row 0, column 3 lies outside box 0 and must not join its mask.
+  const map = [1, 1, 0, 1, 1, 0, 0, 3, 0, 0, 0, 3];
+  const masks = instanceMasksFromLabelMap(map, [3, 4], [0, 0, 2, 2, 3, 1, 4, 3], [0, 2]);
+  assert.deepEqual([...masks.subarray(0, 12)], [1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...masks.subarray(12)], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
 });
