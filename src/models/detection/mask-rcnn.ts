@@ -30,6 +30,25 @@ import { resnet50Fpn, smallBackbone } from './two-stage-backbones.js';
 
 export type { Detections, ImageTargets };
 
+/**
+ * A batch's ground truth, one entry per image (the shape the detection training loop passes): boxes xyxy in
+ * input pixels (4 numbers per object), classes 0..K-1, and optionally 0/1 instance masks [count, H, W]
+ * (undefined for an image without masks: its RoIs then train no mask loss).
+ */
+export interface DetectionTargets {
+  boxes: ArrayLike<number>[];
+  classes: ArrayLike<number>[];
+  masks?: (ArrayLike<number> | undefined)[];
+}
+
+/** The batch's targets image by image. */
+export function perImageTargets(targets: DetectionTargets): ImageTargets[] {
+  return targets.boxes.map((boxes, i) => {
+    const masks = targets.masks?.[i];
+    return masks ? { boxes, classes: targets.classes[i]!, masks } : { boxes, classes: targets.classes[i]! };
+  });
+}
+
 /** What a variant of the detector is made of. */
 export interface TwoStageSpec {
   backbone: (ctx: ModelContext, image: SymbolicTensor) => SymbolicTensor[];
@@ -169,10 +188,13 @@ export class TwoStageDetector {
     return roiAlign(features.slice(0, roiLevels.length), plan);
   }
 
-  private checkTargets(images: tf.Tensor4D, targets: ImageTargets[]): void {
+  private checkTargets(images: tf.Tensor4D, batch: DetectionTargets): ImageTargets[] {
     const [, h, w] = images.shape;
     if (h !== this.inputSize[0] || w !== this.inputSize[1]) throw new Error(`detector built for ${this.inputSize.join('x')} inputs, got ${h}x${w}`);
-    if (targets.length !== images.shape[0]) throw new Error(`${images.shape[0]} images but ${targets.length} targets`);
+    if (batch.boxes.length !== images.shape[0] || batch.classes.length !== images.shape[0]) {
+      throw new Error(`${images.shape[0]} images but targets for ${batch.boxes.length} (boxes) / ${batch.classes.length} (classes)`);
+    }
+    const targets = perImageTargets(batch);
     for (const t of targets) {
       const count = boxCount(t.boxes);
       if (t.classes.length !== count) throw new Error(`${count} boxes but ${t.classes.length} classes`);
@@ -182,14 +204,15 @@ export class TwoStageDetector {
       }
       if (t.masks && t.masks.length !== count * h * w) throw new Error(`masks hold ${t.masks.length} values, expected ${count}x${h}x${w}`);
     }
+    return targets;
   }
 
   /**
    * The five losses of a training step (torchvision's loss dict), for logging. The caller owns every tensor
    * this creates (call it inside tf.tidy); training goes through `loss`.
    */
-  losses(images: tf.Tensor4D, targets: ImageTargets[]): DetectionLosses {
-    this.checkTargets(images, targets);
+  losses(images: tf.Tensor4D, batch: DetectionTargets): DetectionLosses {
+    const targets = this.checkTargets(images, batch);
     const { features, objectness, deltas } = this.runTrunk(images, true);
     const rpnT = rpnTargets(this.allAnchors, targets.map((t) => t.boxes), this.spec.rpn, this.rng);
     const rpn = rpnLoss(tf.concat(objectness, 1), tf.concat(deltas, 1), rpnT);
@@ -216,7 +239,7 @@ export class TwoStageDetector {
   }
 
   /** The total training loss: the sum of the five losses, each weighted 1 as in torchvision. */
-  loss(images: tf.Tensor4D, targets: ImageTargets[]): tf.Scalar {
+  loss(images: tf.Tensor4D, targets: DetectionTargets): tf.Scalar {
     return tf.tidy(() => {
       const l = this.losses(images, targets);
       return tf.addN([l.rpnObjectness, l.rpnBox, l.classification, l.box, ...(l.mask ? [l.mask] : [])]) as tf.Scalar;

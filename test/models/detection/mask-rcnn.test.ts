@@ -7,7 +7,7 @@ import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { getModel } from '../../../src/models/registry.js';
 import { UserError } from '../../../src/engine/errors.js';
-import { buildTwoStage, MASKRCNN_SMALL, type ImageTargets, type TwoStageModel } from '../../../src/models/detection/mask-rcnn.js';
+import { buildTwoStage, MASKRCNN_SMALL, type DetectionTargets, type ImageTargets, type TwoStageModel } from '../../../src/models/detection/mask-rcnn.js';
 
 const SIZE = 64;
 
@@ -37,10 +37,15 @@ const SCENES = [
   ]),
 ];
 
-function batch(): { images: tf.Tensor4D; targets: ImageTargets[] } {
+function batch(): { images: tf.Tensor4D; targets: DetectionTargets } {
   const data = new Float32Array(2 * SIZE * SIZE);
   SCENES.forEach((s, i) => data.set(s.image, i * SIZE * SIZE));
-  return { images: tf.tensor4d(data, [2, SIZE, SIZE, 1]), targets: SCENES.map((s) => s.targets) };
+  return { images: tf.tensor4d(data, [2, SIZE, SIZE, 1]), targets: toBatch(SCENES.map((s) => s.targets)) };
+}
+
+/** Per-image targets in the training loop's batch shape (boxes, classes and masks, each a list over images). */
+function toBatch(images: ImageTargets[]): DetectionTargets {
+  return { boxes: images.map((t) => t.boxes), classes: images.map((t) => t.classes), masks: images.map((t) => t.masks) };
 }
 
 function small(activation: string, numClasses = 3): TwoStageModel {
@@ -183,7 +188,7 @@ test('maskrcnn-small: an image without objects (and one without masks) still giv
       const { images } = batch();
       const empty: ImageTargets = { boxes: new Float32Array(0), classes: new Int32Array(0), masks: new Uint8Array(0) };
       const noMasks: ImageTargets = { boxes: SCENES[0]!.targets.boxes, classes: SCENES[0]!.targets.classes };
-      const l = detector.losses(images, [empty, noMasks]);
+      const l = detector.losses(images, toBatch([empty, noMasks]));
       for (const [k, v] of Object.entries(l)) values[k] = (v as tf.Scalar).dataSync()[0]!;
       // Only image 1 has objects and it has no masks: no mask loss at all rather than a mean over nothing.
       assert.equal(l.mask, undefined);
