@@ -1,4 +1,5 @@
-// A two-stage Mask R-CNN detector (He et al. 2017) after torchvision's maskrcnn_resnet50_fpn: backbone
+// A two-stage Mask R-CNN detector (He et al. 2017) after torchvision's maskrcnn_resnet50_fpn (initialisers
+// included; biases start at 0 where PyTorch draws them uniformly): backbone
 // (+ FPN), RPN head shared over levels, ROIAlign, a two-FC box head with class-specific regression and a
 // 4-conv + deconv 28x28 mask head. The networks are tfjs layers models (every nonlinearity is an activation
 // site of the plugged activation); the two-stage logic between them (anchors, target assignment, proposals,
@@ -26,7 +27,7 @@ import {
   type RoiHeadOptions,
 } from './roi-heads.js';
 import { boxCount } from './two-stage-boxes.js';
-import { resnet50Fpn, smallBackbone } from './two-stage-backbones.js';
+import { kaimingNormalFanOut, resnet50Fpn, smallBackbone } from './two-stage-backbones.js';
 
 export type { Detections, ImageTargets };
 
@@ -116,7 +117,8 @@ export function fpnLevel(box: ArrayLike<number>, offset: number, levels: number)
 }
 
 const normalInit = (std: number, seed: number) => tfl.initializers.randomNormal({ mean: 0, stddev: std, seed });
-const kaimingFanOut = (seed: number) => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed });
+/** PyTorch's nn.Linear default (kaiming_uniform_ with a = sqrt(5): U(+-1/sqrt(fan_in))), which torchvision's box head keeps. */
+const linearDefault = (seed: number) => tfl.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed });
 
 export interface DetectionLosses {
   rpnObjectness: tf.Scalar;
@@ -347,23 +349,23 @@ export function buildTwoStage(spec: TwoStageSpec, options: ModelBuildOptions, na
   const k = options.numClasses + 1;
   const boxInput = tfl.input({ shape: [spec.boxPool, spec.boxPool, channels], name: 'box_rois' });
   let b = tfl.layers.flatten({ name: 'box_flatten' }).apply(boxInput) as SymbolicTensor;
-  b = ctx.act(ctx.dense(b, spec.boxHeadUnits, 'box_fc6'), 'box_act6');
-  b = ctx.act(ctx.dense(b, spec.boxHeadUnits, 'box_fc7'), 'box_act7');
-  const classLogits = ctx.dense(b, k, 'box_class_logits', (s) => normalInit(0.01, s));
-  const boxDeltas = ctx.dense(b, 4 * k, 'box_deltas', (s) => normalInit(0.001, s));
+  b = ctx.act(ctx.dense(b, spec.boxHeadUnits, 'box_fc6', linearDefault), 'box_act6');
+  b = ctx.act(ctx.dense(b, spec.boxHeadUnits, 'box_fc7', linearDefault), 'box_act7');
+  const classLogits = ctx.dense(b, k, 'box_class_logits', linearDefault);
+  const boxDeltas = ctx.dense(b, 4 * k, 'box_deltas', linearDefault);
 
   // Mask head (MaskRCNNHeads + MaskRCNNPredictor): 4 x (3x3 conv + activation), 2x2 stride-2 deconv + activation, 1x1 logits.
   const maskInput = tfl.input({ shape: [spec.maskPool, spec.maskPool, channels], name: 'mask_rois' });
   let m: SymbolicTensor = maskInput;
   for (let i = 1; i <= 4; i++) {
-    m = tfl.layers.conv2d({ filters: spec.maskHeadChannels, kernelSize: 3, padding: 'same', kernelInitializer: kaimingFanOut(seed()), name: `mask_fcn${i}` }).apply(m) as SymbolicTensor;
+    m = tfl.layers.conv2d({ filters: spec.maskHeadChannels, kernelSize: 3, padding: 'same', kernelInitializer: kaimingNormalFanOut(seed()), name: `mask_fcn${i}` }).apply(m) as SymbolicTensor;
     m = ctx.act(m, `mask_act${i}`);
   }
   m = tfl.layers
-    .conv2dTranspose({ filters: spec.maskHeadChannels, kernelSize: 2, strides: 2, padding: 'valid', kernelInitializer: kaimingFanOut(seed()), name: 'mask_deconv' })
+    .conv2dTranspose({ filters: spec.maskHeadChannels, kernelSize: 2, strides: 2, padding: 'valid', kernelInitializer: kaimingNormalFanOut(seed()), name: 'mask_deconv' })
     .apply(m) as SymbolicTensor;
   m = ctx.act(m, 'mask_act5');
-  const maskLogits = tfl.layers.conv2d({ filters: k, kernelSize: 1, kernelInitializer: kaimingFanOut(seed()), name: 'mask_logits' }).apply(m) as SymbolicTensor;
+  const maskLogits = tfl.layers.conv2d({ filters: k, kernelSize: 1, kernelInitializer: kaimingNormalFanOut(seed()), name: 'mask_logits' }).apply(m) as SymbolicTensor;
 
   const trunkOutputs = [...features, ...objectness, ...deltas];
   const trunk = tfl.model({ inputs: image, outputs: trunkOutputs, name: `${name}-trunk` });

@@ -15,24 +15,27 @@ import { tfl } from '../../engine/tf.js';
 import type { ModelContext, SymbolicTensor } from '../blocks.js';
 
 const kaimingUniformA1 = (seed: number) => tfl.initializers.varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed });
+/** torchvision's ResNet conv init: kaiming_normal_(mode='fan_out', nonlinearity='relu'). */
+export const kaimingNormalFanOut = (seed: number) => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal', seed });
+const FAN_OUT = { initializer: kaimingNormalFanOut };
 
 /** conv (no bias) with PyTorch's symmetric padding k // 2, whatever the stride. */
 function convPt(ctx: ModelContext, x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string): SymbolicTensor {
-  if (stride === 1 || kernel === 1) return ctx.conv(x, filters, kernel, stride, name);
+  if (stride === 1 || kernel === 1) return ctx.conv(x, filters, kernel, stride, name, FAN_OUT);
   const pad = Math.floor(kernel / 2);
   const padded = tfl.layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]], name: `${name}_pad` }).apply(x) as SymbolicTensor;
   return tfl.layers
-    .conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'valid', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: ctx.rng.nextUint32() }), name })
+    .conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'valid', useBias: false, kernelInitializer: kaimingNormalFanOut(ctx.rng.nextUint32()), name })
     .apply(padded) as SymbolicTensor;
 }
 
 function bottleneck(ctx: ModelContext, x: SymbolicTensor, planes: number, stride: number, name: string): SymbolicTensor {
   const inChannels = x.shape[x.shape.length - 1];
   const out = planes * 4;
-  let y = ctx.act(ctx.bn(ctx.conv(x, planes, 1, 1, `${name}_conv1`), `${name}_bn1`), `${name}_act1`);
+  let y = ctx.act(ctx.bn(ctx.conv(x, planes, 1, 1, `${name}_conv1`, FAN_OUT), `${name}_bn1`), `${name}_act1`);
   y = ctx.act(ctx.bn(convPt(ctx, y, planes, 3, stride, `${name}_conv2`), `${name}_bn2`), `${name}_act2`);
-  y = ctx.bn(ctx.conv(y, out, 1, 1, `${name}_conv3`), `${name}_bn3`);
-  const shortcut = stride !== 1 || inChannels !== out ? ctx.bn(ctx.conv(x, out, 1, stride, `${name}_down`), `${name}_down_bn`) : x;
+  y = ctx.bn(ctx.conv(y, out, 1, 1, `${name}_conv3`, FAN_OUT), `${name}_bn3`);
+  const shortcut = stride !== 1 || inChannels !== out ? ctx.bn(ctx.conv(x, out, 1, stride, `${name}_down`, FAN_OUT), `${name}_down_bn`) : x;
   return ctx.act(tfl.layers.add({ name: `${name}_add` }).apply([y, shortcut]) as SymbolicTensor, `${name}_act3`);
 }
 
@@ -69,14 +72,14 @@ export function resnet50Fpn(ctx: ModelContext, image: SymbolicTensor): SymbolicT
 
 function basic(ctx: ModelContext, x: SymbolicTensor, name: string): SymbolicTensor {
   const channels = x.shape[x.shape.length - 1]!;
-  let y = ctx.act(ctx.bn(ctx.conv(x, channels, 3, 1, `${name}_conv1`), `${name}_bn1`), `${name}_act1`);
-  y = ctx.bn(ctx.conv(y, channels, 3, 1, `${name}_conv2`), `${name}_bn2`);
+  let y = ctx.act(ctx.bn(ctx.conv(x, channels, 3, 1, `${name}_conv1`, FAN_OUT), `${name}_bn1`), `${name}_act1`);
+  y = ctx.bn(ctx.conv(y, channels, 3, 1, `${name}_conv2`, FAN_OUT), `${name}_bn2`);
   return ctx.act(tfl.layers.add({ name: `${name}_add` }).apply([y, x]) as SymbolicTensor, `${name}_act2`);
 }
 
 /** The CPU backbone: 16 channels at stride 1, 32 at 2, 64 at 4, a basic block at each of the last two: [F4]. */
 export function smallBackbone(ctx: ModelContext, image: SymbolicTensor): SymbolicTensor[] {
-  let x = ctx.act(ctx.bn(ctx.conv(image, 16, 3, 1, 'stem_conv'), 'stem_bn'), 'stem_act');
+  let x = ctx.act(ctx.bn(ctx.conv(image, 16, 3, 1, 'stem_conv', FAN_OUT), 'stem_bn'), 'stem_act');
   x = ctx.act(ctx.bn(convPt(ctx, x, 32, 3, 2, 's2_conv'), 's2_bn'), 's2_act');
   x = basic(ctx, x, 's2b1');
   x = ctx.act(ctx.bn(convPt(ctx, x, 64, 3, 2, 's3_conv'), 's3_bn'), 's3_act');
