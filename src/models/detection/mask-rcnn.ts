@@ -22,32 +22,31 @@ import {
   postprocessDetections,
   sampleRois,
   TORCHVISION_ROI_HEADS,
-  type Detections,
   type ImageTargets,
   type RoiHeadOptions,
 } from './roi-heads.js';
+import type { DetectionLoss, Detections, DetectorTargets, ImageTruth, PostprocessOptions } from './two-stage-types.js';
 import { boxCount } from './two-stage-boxes.js';
 import { kaimingNormalFanOut, resnet50Fpn, smallBackbone } from './two-stage-backbones.js';
 
-export type { Detections, ImageTargets };
+export type { Detections, ImageTruth };
 
 /**
- * A batch's ground truth, one entry per image (the shape the detection training loop passes): boxes xyxy in
- * input pixels (4 numbers per object), classes 0..K-1, and optionally 0/1 instance masks [count, H, W]
- * (undefined for an image without masks: its RoIs then train no mask loss).
+ * The training targets of one image: its objects minus those flagged difficult / crowd (torchvision's COCO
+ * recipe drops crowds; VOC's difficult objects are not targets either), with their masks.
  */
-export interface DetectionTargets {
-  boxes: ArrayLike<number>[];
-  classes: ArrayLike<number>[];
-  masks?: (ArrayLike<number> | undefined)[];
-}
-
-/** The batch's targets image by image. */
-export function perImageTargets(targets: DetectionTargets): ImageTargets[] {
-  return targets.boxes.map((boxes, i) => {
-    const masks = targets.masks?.[i];
-    return masks ? { boxes, classes: targets.classes[i]!, masks } : { boxes, classes: targets.classes[i]! };
-  });
+export function trainingTargets(truth: ImageTruth, [height, width]: [number, number]): ImageTargets {
+  const keep: number[] = [];
+  for (let i = 0; i < truth.classes.length; i++) if (!truth.flags[i]) keep.push(i);
+  if (keep.length === truth.classes.length) return truth.masks ? { boxes: truth.boxes, classes: truth.classes, masks: truth.masks } : { boxes: truth.boxes, classes: truth.classes };
+  const area = height * width;
+  const boxes = new Float32Array(4 * keep.length);
+  keep.forEach((i, k) => boxes.set(truth.boxes.subarray(4 * i, 4 * i + 4), 4 * k));
+  const classes = Int32Array.from(keep, (i) => truth.classes[i]!);
+  if (!truth.masks) return { boxes, classes };
+  const masks = new Uint8Array(keep.length * area);
+  keep.forEach((i, k) => masks.set(truth.masks!.subarray(i * area, (i + 1) * area), k * area));
+  return { boxes, classes, masks };
 }
 
 /** What a variant of the detector is made of. */
@@ -190,13 +189,14 @@ export class TwoStageDetector {
     return roiAlign(features.slice(0, roiLevels.length), plan);
   }
 
-  private checkTargets(images: tf.Tensor4D, batch: DetectionTargets): ImageTargets[] {
+  private checkTargets(images: tf.Tensor4D, truth: readonly ImageTruth[]): ImageTargets[] {
     const [, h, w] = images.shape;
     if (h !== this.inputSize[0] || w !== this.inputSize[1]) throw new Error(`detector built for ${this.inputSize.join('x')} inputs, got ${h}x${w}`);
-    if (batch.boxes.length !== images.shape[0] || batch.classes.length !== images.shape[0]) {
-      throw new Error(`${images.shape[0]} images but targets for ${batch.boxes.length} (boxes) / ${batch.classes.length} (classes)`);
+    if (truth.length !== images.shape[0]) throw new Error(`${images.shape[0]} images but ground truth for ${truth.length}`);
+    for (const t of truth) {
+      if (t.masks && t.masks.length !== t.classes.length * h * w) throw new Error(`masks hold ${t.masks.length} values, expected ${t.classes.length}x${h}x${w}`);
     }
-    const targets = perImageTargets(batch);
+    const targets = truth.map((t) => trainingTargets(t, this.inputSize));
     for (const t of targets) {
       const count = boxCount(t.boxes);
       if (t.classes.length !== count) throw new Error(`${count} boxes but ${t.classes.length} classes`);
@@ -204,7 +204,6 @@ export class TwoStageDetector {
         const c = t.classes[i]!;
         if (!(Number.isInteger(c) && c >= 0 && c < this.numClasses)) throw new Error(`class ${c} outside 0..${this.numClasses - 1}`);
       }
-      if (t.masks && t.masks.length !== count * h * w) throw new Error(`masks hold ${t.masks.length} values, expected ${count}x${h}x${w}`);
     }
     return targets;
   }
@@ -213,8 +212,8 @@ export class TwoStageDetector {
    * The five losses of a training step (torchvision's loss dict), for logging. The caller owns every tensor
    * this creates (call it inside tf.tidy); training goes through `loss`.
    */
-  losses(images: tf.Tensor4D, batch: DetectionTargets): DetectionLosses {
-    const targets = this.checkTargets(images, batch);
+  losses(images: tf.Tensor4D, truth: readonly ImageTruth[]): DetectionLosses {
+    const targets = this.checkTargets(images, truth);
     const { features, objectness, deltas } = this.runTrunk(images, true);
     const rpnT = rpnTargets(this.allAnchors, targets.map((t) => t.boxes), this.spec.rpn, this.rng);
     const rpn = rpnLoss(tf.concat(objectness, 1), tf.concat(deltas, 1), rpnT);
@@ -240,17 +239,35 @@ export class TwoStageDetector {
     return out;
   }
 
-  /** The total training loss: the sum of the five losses, each weighted 1 as in torchvision. */
-  loss(images: tf.Tensor4D, targets: DetectionTargets): tf.Scalar {
-    return tf.tidy(() => {
-      const l = this.losses(images, targets);
-      return tf.addN([l.rpnObjectness, l.rpnBox, l.classification, l.box, ...(l.mask ? [l.mask] : [])]) as tf.Scalar;
-    });
+  /**
+   * Nothing to precompute: the RPN and RoI targets depend on the current proposals, so they are assigned
+   * inside `loss` (on constants, outside the gradient path, as the references do).
+   */
+  encodeTargets(truth: readonly ImageTruth[]): DetectorTargets {
+    return { truth, tensors: {} };
   }
 
-  /** Detections per image (inference mode: batch norm uses its running statistics). */
-  detect(images: tf.Tensor4D): Detections[] {
+  /** The training loss: the five losses summed with weight 1 (torchvision), and each of them as a part. */
+  loss(images: tf.Tensor4D, targets: DetectorTargets): DetectionLoss {
+    const l = this.losses(images, targets.truth);
+    const parts: Record<string, tf.Scalar> = { rpnObjectness: l.rpnObjectness, rpnBox: l.rpnBox, classification: l.classification, box: l.box };
+    if (l.mask) parts.mask = l.mask;
+    return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
+  }
+
+  /**
+   * Detections per image (inference mode: batch norm uses its running statistics). `options` override the
+   * score floor (default 0.01), the per-class NMS IoU (0.5) and the detections kept (100); preNmsTopK is
+   * not used (torchvision keeps every candidate above the floor).
+   */
+  detect(images: tf.Tensor4D, options: Partial<PostprocessOptions> = {}): Detections[] {
     const n = images.shape[0];
+    const post: RoiHeadOptions = {
+      ...this.spec.roiHeads,
+      ...(options.scoreThreshold !== undefined ? { scoreThreshold: options.scoreThreshold } : {}),
+      ...(options.iouThreshold !== undefined ? { nmsThreshold: options.iouThreshold } : {}),
+      ...(options.maxDetections !== undefined ? { detectionsPerImage: options.maxDetections } : {}),
+    };
     const results: Detections[] = [];
     const [h, w] = this.inputSize;
     tf.tidy(() => {
@@ -277,7 +294,7 @@ export class TwoStageDetector {
             allDeltas.subarray(start * k * 4, (start + count) * k * 4),
             proposals[image]!,
             this.inputSize,
-            this.spec.roiHeads,
+            post,
           ),
         );
         start += count;

@@ -10,6 +10,7 @@ import type { Rng } from '../../engine/random.js';
 import { matchBoxes, sampleBalanced } from './matcher.js';
 import { roiAlignPlain } from './roi-align.js';
 import { bceWithLogits } from './rpn.js';
+import type { Detections } from './two-stage-types.js';
 import { boxCount, clipBoxes, decodeBoxes, encodeBoxes, nms, smoothL1, takeBoxes, type CoderWeights } from './two-stage-boxes.js';
 
 export interface RoiHeadOptions {
@@ -137,14 +138,6 @@ export function maskLoss(maskLogits: tf.Tensor, labels: Int32Array, targets: Flo
     const own = tf.sum(tf.mul(maskLogits, oneHot), 3);
     return tf.mean(bceWithLogits(own, tf.tensor3d(targets, [p, m, m]))) as tf.Scalar;
   });
-}
-
-/** One image's detections: boxes xyxy in input pixels, scores, classes 0..K-1, and binary masks [n, H, W] when predicted. */
-export interface Detections {
-  boxes: Float32Array;
-  scores: Float32Array;
-  classes: Int32Array;
-  masks?: Uint8Array;
 }
 
 /**

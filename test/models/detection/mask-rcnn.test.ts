@@ -7,12 +7,12 @@ import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { getModel } from '../../../src/models/registry.js';
 import { UserError } from '../../../src/engine/errors.js';
-import { buildTwoStage, MASKRCNN_SMALL, type DetectionTargets, type ImageTargets, type TwoStageModel } from '../../../src/models/detection/mask-rcnn.js';
+import { buildTwoStage, MASKRCNN_SMALL, type ImageTruth, type TwoStageModel } from '../../../src/models/detection/mask-rcnn.js';
 
 const SIZE = 64;
 
 /** A grey scene with filled rectangles [x1, y1, x2, y2, class]; each rectangle's intensity depends on its class. */
-function scene(rects: [number, number, number, number, number][]): { image: Float32Array; targets: ImageTargets } {
+function scene(rects: [number, number, number, number, number][]): { image: Float32Array; truth: ImageTruth } {
   const image = new Float32Array(SIZE * SIZE);
   const masks = new Uint8Array(rects.length * SIZE * SIZE);
   rects.forEach(([x1, y1, x2, y2, c], i) => {
@@ -23,7 +23,8 @@ function scene(rects: [number, number, number, number, number][]): { image: Floa
       }
     }
   });
-  return { image, targets: { boxes: Float32Array.from(rects.flatMap((r) => r.slice(0, 4))), classes: Int32Array.from(rects.map((r) => r[4])), masks } };
+  const boxes = Float32Array.from(rects.flatMap((r) => r.slice(0, 4)));
+  return { image, truth: { boxes, classes: Int32Array.from(rects.map((r) => r[4])), flags: new Uint8Array(rects.length), masks } };
 }
 
 const SCENES = [
@@ -37,15 +38,10 @@ const SCENES = [
   ]),
 ];
 
-function batch(): { images: tf.Tensor4D; targets: DetectionTargets } {
+function batch(): { images: tf.Tensor4D; truth: ImageTruth[] } {
   const data = new Float32Array(2 * SIZE * SIZE);
   SCENES.forEach((s, i) => data.set(s.image, i * SIZE * SIZE));
-  return { images: tf.tensor4d(data, [2, SIZE, SIZE, 1]), targets: toBatch(SCENES.map((s) => s.targets)) };
-}
-
-/** Per-image targets in the training loop's batch shape (boxes, classes and masks, each a list over images). */
-function toBatch(images: ImageTargets[]): DetectionTargets {
-  return { boxes: images.map((t) => t.boxes), classes: images.map((t) => t.classes), masks: images.map((t) => t.masks) };
+  return { images: tf.tensor4d(data, [2, SIZE, SIZE, 1]), truth: SCENES.map((s) => s.truth) };
 }
 
 function small(activation: string, numClasses = 3): TwoStageModel {
@@ -87,7 +83,13 @@ test('maskrcnn-small: output shapes, and detect returns sorted per-class detecti
     const before = tf.memory().numTensors;
     const images = tf.randomNormal([2, SIZE, SIZE, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const detections = detector.detect(images);
+    // The evaluator's options reach the post-processing: at most one detection per image, none above score 1.
+    const one = detector.detect(images, { maxDetections: 1 });
+    const none = detector.detect(images, { scoreThreshold: 1 });
     images.dispose();
+    assert.deepEqual(one.map((d) => d.scores.length), [1, 1]);
+    assert.deepEqual(one.map((d) => d.scores[0]), detections.map((d) => d.scores[0]));
+    assert.deepEqual(none.map((d) => d.scores.length), [0, 0]);
     assert.equal(tf.memory().numTensors, before, 'tensors leaked');
     assert.equal(detections.length, 2);
     for (const d of detections) {
@@ -124,8 +126,8 @@ test('maskrcnn-small with ash: the detection loss gives every trainable weight a
     const byWeight: [string, Float32Array][] = [];
     let loss = NaN;
     tf.tidy(() => {
-      const { images, targets } = batch();
-      const { value, grads } = tf.variableGrads(() => detector.loss(images, targets), variables);
+      const { images, truth } = batch();
+      const { value, grads } = tf.variableGrads(() => detector.loss(images, detector.encodeTargets(truth)).total, variables);
       loss = value.dataSync()[0]!;
       for (const w of model.trainableWeights) byWeight.push([w.originalName, grads[w.read().name]!.dataSync() as Float32Array]);
     });
@@ -151,13 +153,14 @@ test('maskrcnn-small: 24 SGD steps on two fixed synthetic scenes lower the total
   // Fewer sampled RoIs than the registered variant, to keep the test fast; the losses are the same.
   const spec = { ...MASKRCNN_SMALL, roiHeads: { ...MASKRCNN_SMALL.roiHeads, batchPerImage: 32 } };
   const { model, detector } = buildTwoStage(spec, { activation: { name: 'relu' }, numClasses: 3, inputShape: [SIZE, SIZE, 1], seed: 7 }, 'maskrcnn-test');
-  const { images, targets } = batch();
+  const { images, truth } = batch();
+  const targets = detector.encodeTargets(truth);
   const optimizer = tf.train.momentum(0.02, 0.9);
   try {
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const losses: number[] = [];
     for (let step = 0; step < 24; step++) {
-      const { value, grads } = tf.variableGrads(() => detector.loss(images, targets), variables);
+      const { value, grads } = tf.variableGrads(() => detector.loss(images, targets).total, variables);
       optimizer.applyGradients(grads);
       losses.push(value.dataSync()[0]!);
       value.dispose();
@@ -186,9 +189,9 @@ test('maskrcnn-small: an image without objects (and one without masks) still giv
     const values: Record<string, number> = {};
     tf.tidy(() => {
       const { images } = batch();
-      const empty: ImageTargets = { boxes: new Float32Array(0), classes: new Int32Array(0), masks: new Uint8Array(0) };
-      const noMasks: ImageTargets = { boxes: SCENES[0]!.targets.boxes, classes: SCENES[0]!.targets.classes };
-      const l = detector.losses(images, toBatch([empty, noMasks]));
+      const empty: ImageTruth = { boxes: new Float32Array(0), classes: new Int32Array(0), flags: new Uint8Array(0), masks: new Uint8Array(0) };
+      const noMasks: ImageTruth = { boxes: SCENES[0]!.truth.boxes, classes: SCENES[0]!.truth.classes, flags: SCENES[0]!.truth.flags };
+      const l = detector.losses(images, [empty, noMasks]);
       for (const [k, v] of Object.entries(l)) values[k] = (v as tf.Scalar).dataSync()[0]!;
       // Only image 1 has objects and it has no masks: no mask loss at all rather than a mean over nothing.
       assert.equal(l.mask, undefined);

@@ -9,7 +9,7 @@ import { baseAnchors, gridAnchors } from '../../../src/models/detection/anchors.
 import { BELOW_LOW, BETWEEN, matchBoxes } from '../../../src/models/detection/matcher.js';
 import { rpnLoss, rpnTargets, TORCHVISION_RPN } from '../../../src/models/detection/rpn.js';
 import { pasteMask, postprocessDetections, sampleRois, TORCHVISION_ROI_HEADS } from '../../../src/models/detection/roi-heads.js';
-import { fpnLevel } from '../../../src/models/detection/mask-rcnn.js';
+import { fpnLevel, trainingTargets } from '../../../src/models/detection/mask-rcnn.js';
 import { decodeBoxes, encodeBoxes, pairwiseIou } from '../../../src/models/detection/two-stage-boxes.js';
 import { instanceMasksFromLabelMap } from '../../../src/models/detection/instance-masks.js';
 
@@ -150,4 +150,19 @@ test('instance masks from a class map: each box keeps only its own class\'s pixe
   const masks = instanceMasksFromLabelMap(map, [3, 4], [0, 0, 2, 2, 3, 1, 4, 3], [0, 2]);
   assert.deepEqual([...masks.subarray(0, 12)], [1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
   assert.deepEqual([...masks.subarray(12)], [0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1]);
+});
+
+test('training targets leave out objects flagged difficult / crowd, with their masks', () => {
+  // Three objects on a 2x2 image, the middle one flagged: boxes, classes and mask planes 0 and 2 remain.
+  const truth = {
+    boxes: Float32Array.from([0, 0, 1, 1, 1, 0, 2, 1, 0, 1, 2, 2]),
+    classes: Int32Array.from([4, 5, 6]),
+    flags: Uint8Array.from([0, 1, 0]),
+    masks: Uint8Array.from([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1]),
+  };
+  const t = trainingTargets(truth, [2, 2]);
+  assert.deepEqual([...t.boxes], [0, 0, 1, 1, 0, 1, 2, 2]);
+  assert.deepEqual([...t.classes], [4, 6]);
+  assert.deepEqual([...t.masks!], [1, 0, 0, 0, 0, 0, 1, 1]);
+  assert.equal(trainingTargets({ ...truth, flags: new Uint8Array(3) }, [2, 2]).classes.length, 3);
 });
