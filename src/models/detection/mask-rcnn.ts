@@ -1,7 +1,7 @@
-// A two-stage Mask R-CNN detector (He et al. 2017) after torchvision's maskrcnn_resnet50_fpn (initialisers
-// included; biases start at 0 where PyTorch draws them uniformly): backbone
-// (+ FPN), RPN head shared over levels, ROIAlign, a two-FC box head with class-specific regression and a
-// 4-conv + deconv 28x28 mask head. The networks are tfjs layers models (every nonlinearity is an activation
+// A two-stage Mask R-CNN detector (He et al. 2017) after torchvision's maskrcnn_resnet50_fpn, initialisers
+// included (biases start at 0 where PyTorch draws them uniformly): backbone (+ FPN), an RPN head shared
+// over levels, ROIAlign, a two-FC box head with class-specific regression and a 4-conv + deconv 28x28 mask
+// head. The networks are tfjs layers models (every nonlinearity is an activation
 // site of the plugged activation); the two-stage logic between them (anchors, target assignment, proposals,
 // RoI sampling, ROIAlign plans, post-processing) runs in JavaScript on constants, as the references detach
 // proposals.
