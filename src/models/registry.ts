@@ -11,6 +11,7 @@ import { buildDeepLabV3Plus, type DeepLabV3PlusConfig } from './deeplabv3plus.js
 import { buildEfficientNetUNet } from './efficientnet-unet.js';
 import { buildSsd } from './detection/ssd.js';
 import { buildYolo } from './detection/yolo.js';
+import { MASKRCNN_R50_FPN, MASKRCNN_SMALL, buildTwoStage } from './detection/mask-rcnn.js';
 import type { ModelEntry, ModelPattern } from './types.js';
 
 type BuildOptions = Parameters<ModelEntry['build']>[0];
@@ -141,6 +142,20 @@ const entries: ModelEntry[] = [
     task: 'detection',
     description: 'YOLOv5 graph at width 1/8, one bottleneck per C3, anchors for 64x64 fashion-scenes (CPU)',
     build: (o) => buildYolo('yolo-small', o),
+  },
+  {
+    name: 'maskrcnn-r50-fpn',
+    family: 'maskrcnn',
+    task: 'detection',
+    description: 'Mask R-CNN, ResNet-50-FPN (torchvision maskrcnn_resnet50_fpn layout, trained BN), ROIAlign, box + 28x28 mask heads (paper Tables 4-5)',
+    build: (o) => buildTwoStage(MASKRCNN_R50_FPN, o, 'maskrcnn-r50-fpn'),
+  },
+  {
+    name: 'maskrcnn-small',
+    family: 'maskrcnn',
+    task: 'detection',
+    description: 'Mask R-CNN for CPUs (64x64 fashion-scenes): small residual backbone, one stride-4 level, same RPN/ROIAlign/heads',
+    build: (o) => buildTwoStage(MASKRCNN_SMALL, o, 'maskrcnn-small'),
   },
 ];
 

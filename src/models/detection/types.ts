@@ -56,6 +56,8 @@ export interface Detections {
   scores: Float32Array;
   /** 0..numClasses-1 */
   classes: Int32Array;
+  /** Instance masks, detections * height * width bytes (1 inside), from detectors with a mask head. */
+  masks?: Uint8Array;
 }
 
 /**
