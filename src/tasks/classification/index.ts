@@ -5,9 +5,9 @@ import { loadTrainingData } from '../../data/registry.js';
 import { batchIndices, readBatch, type Batch } from '../../data/batches.js';
 import { isStreamed, type TrainingData, type TrainingSplit } from '../../data/types.js';
 import { isRandomResizedCrop } from '../../data/augment.js';
-import { getModel } from '../../models/registry.js';
 import type { JobSpec } from '../../contract/spec.js';
 import { taskInfo } from '../catalog.js';
+import { buildSpecModel, shuffledBatches } from '../session-parts.js';
 import type { Task, TrainingSession } from '../task.js';
 import { emptyTally, summarise, tallyBatch } from './metrics.js';
 
@@ -48,25 +48,15 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<Batch>> {
   // Random-resized-crop cuts its boxes from the larger source-size images (256 for a 224 input), not from
   // the evaluation crop; evaluation reads the test split at the input size either way.
   const data = await loadTrainingData(spec.dataset, { ...spec.data, trainSourceSize: isRandomResizedCrop(recipe.augment) });
-  const { model, activationSites } = getModel(spec.model).build({
-    activation: spec.activation,
-    numClasses: data.numClasses,
-    inputShape: data.inputShape,
-    seed: spec.seed,
-    bnMomentum: recipe.bnMomentum,
-  });
+  const { model, activationSites } = buildSpecModel(spec, data.numClasses, data.inputShape);
   return {
     model,
     activationSites,
     trainCount: data.train.count,
     testCount: data.test.count,
     dataSource: data.source,
-    epochBatches: (streams) => {
-      const order = streams.shuffle.permutation(data.train.count);
-      return [...batchIndices(order, recipe.batchSize)].map(
-        (indices) => () => readBatch(data, data.train, indices, { rng: streams.augment, options: recipe.augment }),
-      );
-    },
+    epochBatches: (streams) =>
+      shuffledBatches(data.train.count, recipe.batchSize, streams.shuffle, (indices) => readBatch(data, data.train, indices, { rng: streams.augment, options: recipe.augment })),
     batchSize: (batch) => batch.size,
     loss: (batch) => {
       const { xs, ys } = toTensors(data, batch);

@@ -6,10 +6,10 @@ import { batchIndices } from '../../data/batches.js';
 import { loadSegmentationDataset } from '../../data/registry.js';
 import { makeSegmentationBatch, type SegmentationBatch } from '../../data/segmentation-batches.js';
 import type { SegmentationSplit, SegmentationTrainingData } from '../../data/segmentation-types.js';
-import { getModel } from '../../models/registry.js';
 import type { JobSpec } from '../../contract/spec.js';
 import type { MetricRecord } from '../../contract/result.js';
 import { taskInfo } from '../catalog.js';
+import { buildSpecModel, shuffledBatches } from '../session-parts.js';
 import type { Task, TrainingSession } from '../task.js';
 import { IoUAccumulator } from './metrics.js';
 import { scoreLogitsBatch } from './score-batch.js';
@@ -73,13 +73,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<SegmentationBatch
   const recipe = spec.train;
   const { trainLimit, testLimit, dataDir } = spec.data;
   const data = await loadSegmentationDataset(spec.dataset, { trainLimit, testLimit, dataDir });
-  const { model, activationSites } = getModel(spec.model).build({
-    activation: spec.activation,
-    numClasses: data.numClasses,
-    inputShape: data.inputShape,
-    seed: spec.seed,
-    bnMomentum: recipe.bnMomentum,
-  });
+  const { model, activationSites } = buildSpecModel(spec, data.numClasses, data.inputShape);
   return {
     model,
     activationSites,
@@ -87,12 +81,10 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<SegmentationBatch
     testCount: data.val.count,
     dataSource: data.source,
     // The dataset's own recipe (mmseg's: random rescale 0.5-2, crop with ignore padding, flip): image and mask move together.
-    epochBatches: (streams) => {
-      const order = streams.shuffle.permutation(data.train.count);
-      return [...batchIndices(order, recipe.batchSize)].map(
-        (indices) => async () => makeSegmentationBatch(data, data.train, indices, { rng: streams.augment, options: data.augment }),
-      );
-    },
+    epochBatches: (streams) =>
+      shuffledBatches(data.train.count, recipe.batchSize, streams.shuffle, async (indices) =>
+        makeSegmentationBatch(data, data.train, indices, { rng: streams.augment, options: data.augment }),
+      ),
     batchSize: (batch) => batch.size,
     loss: (batch) => {
       const { xs, ys } = batchTensors(batch);
