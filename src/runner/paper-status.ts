@@ -101,6 +101,9 @@ export interface TableStatus {
 
 export interface PaperStatus {
   configDir: string;
+  /** The power the seed counts aim for, at alpha. */
+  targetPower: number;
+  alpha: number;
   resultsDir?: string;
   tables: TableStatus[];
   problems: LoadProblem[];
@@ -136,7 +139,7 @@ function yamlFiles(dir: string, depth = 0): string[] {
  * The merged, unvalidated content of a config and the files it extends; undefined when it is not a sweep
  * config (a file that cannot be read or parsed is simply not listed: `ash validate` is the tool for it).
  */
-function readMerged(file: string, seen: string[] = []): Plain | undefined {
+export function readMerged(file: string, seen: string[] = []): Plain | undefined {
   if (seen.includes(resolve(file)) || seen.length > 16) return undefined;
   let value: unknown;
   try {
@@ -330,7 +333,6 @@ function powerChecks(table: PaperTable, metric: string, { status: config, jobIds
       } else {
         needed = seedsNeeded({ delta: paperGap, sd1: ash.sd, sd2: best.sd, alpha, power: target });
         presentPower = achievedPower({ delta: paperGap, sd1: ash.sd, sd2: best.sd, alpha, n1: ash.n, n2: best.n }).power;
-        if (needed === null) note = 'the gap is too small for any practical number of seeds';
       }
       checks.push({
         config: config.file,
@@ -384,7 +386,7 @@ export function paperStatus(options: PaperStatusOptions = {}): PaperStatus {
     }
     return status;
   });
-  return { configDir: display(configDir), ...(options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {}), tables, problems: loaded?.problems ?? [] };
+  return { configDir: display(configDir), targetPower: target, alpha, ...(options.resultsDir !== undefined ? { resultsDir: options.resultsDir } : {}), tables, problems: loaded?.problems ?? [] };
 }
 
 function seedList(seeds: readonly number[]): string {
@@ -436,8 +438,9 @@ export function formatPaperStatus(status: PaperStatus): string {
         continue;
       }
       const spread = `measured sd ${p.ash.sd!.toFixed(3)} (ASH, n=${p.ash.n}), ${p.best.sd!.toFixed(3)} (${p.baseline}, n=${p.best.n})`;
-      const could = p.presentPower! >= 0.8 ? 'could detect it' : 'could not reliably detect it';
-      lines.push(`${head}; ${spread}: ${p.seedsNeeded} seeds per activation for power 0.8; the present runs ${could} (power ${p.presentPower!.toFixed(2)})`);
+      const could = p.presentPower! >= status.targetPower ? 'could detect it' : 'could not reliably detect it';
+      const needed = p.seedsNeeded === null ? 'no practical number of seeds reaches' : `${p.seedsNeeded} seeds per activation for`;
+      lines.push(`${head}; ${spread}: ${needed} power ${status.targetPower}; the present runs ${could} (power ${p.presentPower!.toFixed(2)})`);
     }
     lines.push('');
   }
