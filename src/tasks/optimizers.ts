@@ -157,3 +157,20 @@ export function createOptimizer(config: OptimizerConfig): RecipeOptimizer {
     }
   }
 }
+
+/**
+ * A per-model or per-dataset override of the optimizer group on top of the sweep's (both plain, as
+ * written). Naming another optimizer starts from that optimizer's own fields (SGD's momentum does not leak
+ * into an AdamW override, where the strict schema would reject it); the same optimizer merges field by
+ * field. A null removes a field (its default applies), as everywhere in configs.
+ */
+export function overrideOptimizer(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const baseName = base.name ?? 'sgd';
+  const switched = over.name !== undefined && over.name !== null && over.name !== baseName;
+  const out: Record<string, unknown> = switched ? {} : { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === null) delete out[key];
+    else if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

@@ -154,3 +154,22 @@ export function scheduledLearningRate(schedule: Schedule, base: number, step: nu
   if (warmup.kind === 'constant') return warmup.lr ?? rate * warmup.factor!;
   return rate * (1 - (1 - step / length) * (1 - warmup.startFactor));
 }
+
+/**
+ * A per-model or per-dataset override of the schedule on top of the sweep's (both as written). A bare name
+ * or an object naming another schedule replaces it (a cosine override does not inherit multistep's
+ * milestones); an object with the same name, or none, merges field by field, `warmup` as a whole. A null
+ * removes a field (`warmup: null`: no warm-up).
+ */
+export function overrideSchedule(base: unknown, over: unknown): unknown {
+  if (typeof over === 'string' || over === null || typeof over !== 'object' || Array.isArray(over)) return over;
+  const baseObject = typeof base === 'string' ? { name: base } : base !== null && typeof base === 'object' && !Array.isArray(base) ? (base as Record<string, unknown>) : {};
+  const o = over as Record<string, unknown>;
+  const switched = o.name !== undefined && o.name !== null && o.name !== baseObject.name;
+  const out: Record<string, unknown> = switched ? {} : { ...baseObject };
+  for (const [key, value] of Object.entries(o)) {
+    if (value === null) delete out[key];
+    else if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

@@ -154,3 +154,12 @@ test('sgd is bit-identical to the loop it replaces (tf.train.momentum, L2 added 
   assert.deepEqual(ours, { w: Array.from(w.dataSync()), b: Array.from(b.dataSync()) });
   old.dispose();
 });
+
+test('overrideOptimizer: switching optimizer drops the other one\'s fields; the same one merges', async () => {
+  const { overrideOptimizer } = await import('../../src/tasks/optimizers.js');
+  const sgd = { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
+  assert.deepEqual(OptimizerSchema.parse(overrideOptimizer(sgd, { name: 'adamw', lr: 1e-3 })), { name: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2 });
+  assert.deepEqual(overrideOptimizer(sgd, { weightDecay: 1e-4 }), { ...sgd, weightDecay: 1e-4 });
+  assert.deepEqual(overrideOptimizer(sgd, { name: 'sgd', nesterov: false }), { ...sgd, nesterov: false });
+  assert.deepEqual(overrideOptimizer(sgd, { weightDecay: null }), { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true });
+});

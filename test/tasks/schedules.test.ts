@@ -104,3 +104,16 @@ test('schema rejects what the schedules cannot mean', () => {
   ];
   for (const input of bad) assert.equal(ScheduleSchema.safeParse(input).success, false, JSON.stringify(input));
 });
+
+test('overrideSchedule: another name replaces, the same name merges, null removes', async () => {
+  const { overrideSchedule } = await import('../../src/tasks/schedules.js');
+  const multistep = { name: 'multistep', unit: 'epoch', milestones: [60, 120, 160], gamma: 0.2 };
+  assert.deepEqual(overrideSchedule(multistep, 'cosine'), 'cosine');
+  assert.deepEqual(overrideSchedule(multistep, { name: 'poly' }), { name: 'poly' });
+  assert.deepEqual(overrideSchedule(multistep, { milestones: [150, 225], gamma: 0.1 }), { name: 'multistep', unit: 'epoch', milestones: [150, 225], gamma: 0.1 });
+  const warm = { name: 'cosine', warmup: { kind: 'linear', startFactor: 0.1, epochs: 5 } };
+  assert.deepEqual(overrideSchedule(warm, { warmup: null }), { name: 'cosine' });
+  assert.deepEqual(overrideSchedule('cosine', { warmup: { kind: 'constant', lr: 0.01, iterations: 400 } }), { name: 'cosine', warmup: { kind: 'constant', lr: 0.01, iterations: 400 } });
+  // and the result parses back to the canonical bare name when nothing but the name is left
+  assert.equal(ScheduleSchema.parse(overrideSchedule(warm, { warmup: null })), 'cosine');
+});
