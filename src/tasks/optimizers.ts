@@ -20,6 +20,9 @@ import { tf } from '../engine/tf.js';
 
 const fraction = z.number().min(0).lt(1);
 
+export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamw'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+
 /** Defaults when a field is left out: SGD's are the CIFAR recipe's, Adam's and AdamW's are PyTorch's. */
 export const OPTIMIZER_DEFAULTS = {
   sgd: { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
@@ -53,16 +56,13 @@ export const AdamSchema = z.strictObject(adamShape('adam'));
 /** torch.optim.AdamW: weightDecay is decoupled (p *= 1 - lr * wd each step). */
 export const AdamWSchema = z.strictObject(adamShape('adamw'));
 
-export const OPTIMIZER_NAMES = ['sgd', 'adam', 'adamw'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
-
 /**
  * The recipe's `optimizer` group, filled with the chosen optimizer's defaults; `name` defaults to sgd, so
  * `optimizer: {}` and every config written for the SGD-only schema parse to the same object as before.
  */
 export const OptimizerSchema = z.preprocess(
   (value) => (value !== null && typeof value === 'object' && !Array.isArray(value) && !('name' in value) ? { ...value, name: 'sgd' } : value),
-  z.discriminatedUnion('name', [SgdSchema, AdamSchema, AdamWSchema]),
+  z.discriminatedUnion('name', [SgdSchema, AdamSchema, AdamWSchema], { error: `expected one of: ${OPTIMIZER_NAMES.join(', ')}` }),
 );
 
 /**

@@ -17,7 +17,7 @@ function ash(args: string[], cwd?: string): { status: number | null; stdout: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Three configs (CPU with data, GPU without, one that needs the schedule wiring), results for the CPU one. */
+/** Three configs (CPU with data, GPU without, one that does not validate), results for the CPU one. */
 function workspace(): { configs: string; results: string } {
   const root = tempDir('ash-paper-');
   const configs = join(root, 'configs');
@@ -33,7 +33,7 @@ function workspace(): { configs: string; results: string } {
   );
   writeFileSync(
     join(configs, 't3.yaml'),
-    `name: t3\ngrid:\n  activation: [relu]\n  model: [wrn28-10]\n  dataset: [cifar100]\nseeds: [1]\ntrain:\n  schedule: { name: multistep, unit: epoch, milestones: [60, 120, 160], gamma: 0.2 }\npaper: table3-cifar100\n`,
+    `name: t3\ngrid:\n  activation: [relu]\n  model: [wrn28-10]\n  dataset: [cifar100]\nseeds: [1]\ntrain:\n  epochs: 0\npaper: table3-cifar100\n`,
   );
   writeFileSync(join(configs, 'not-a-table.yaml'), `name: other\ngrid: { activation: [relu], model: [resnet20], dataset: [mnist] }\nseeds: [1]\n`);
 
@@ -107,7 +107,7 @@ test('ash paper --json: configs per table, data presence, finished runs per cell
   const t3 = out.tables.find((t) => t.id === 'table3-cifar100')!;
   assert.equal(t3.configs.length, 1);
   assert.equal(t3.configs[0]!.valid, false);
-  assert.match(t3.configs[0]!.problem!, /train\.schedule/);
+  assert.match(t3.configs[0]!.problem!, /train\.epochs/);
   for (const id of ['table1-imagenet', 'table4-coco', 'table7-voc-segmentation']) assert.deepEqual(out.tables.find((t) => t.id === id)!.configs, []);
 });
 
@@ -120,7 +120,7 @@ test('ash paper: the text listing says what is missing, and "no config yet" for 
   assert.match(r.stdout, /data cifar10: MISSING: /);
   assert.match(r.stdout, /results of .*t2-cpu\.yaml .*: 8\/9 runs finished\n {4}missing ReLU resnet20 cifar10: seeds 3 \(1 failed, 1 from another recipe, not counted\)/);
   assert.match(r.stdout, /resnet20 \(for resnet164\) cifar10: paper gap ASH - Swish = 0\.20; .*41 seeds per activation for power 0\.8; the present runs could not reliably detect it \(power 0\.09\)/);
-  assert.match(r.stdout, /does not validate yet: .*t3\.yaml:\d+:\d+ {2}train\.schedule/);
+  assert.match(r.stdout, /does not validate yet: .*t3\.yaml:\d+:\d+ {2}train\.epochs/);
   assert.doesNotMatch(r.stdout, /not-a-table/);
 });
 

@@ -127,7 +127,9 @@ test('schema: sgd is the default and old SGD configs parse unchanged; strict per
   assert.deepEqual(OptimizerSchema.parse(old), old);
   assert.deepEqual(OptimizerSchema.parse({ name: 'adamw' }), { name: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2 });
   assert.equal(OptimizerSchema.safeParse({ name: 'adam', momentum: 0.9 }).success, false);
-  assert.equal(OptimizerSchema.safeParse({ name: 'rmsprop' }).success, false);
+  const rmsprop = OptimizerSchema.safeParse({ name: 'rmsprop' });
+  assert.equal(rmsprop.success, false);
+  assert.match(rmsprop.error!.issues[0]!.message, /expected one of: sgd, adam, adamw/);
   assert.equal(OptimizerSchema.safeParse({ name: 'sgd', momentum: 1 }).success, false);
   assert.equal(PartialOptimizerSchema.safeParse({ weightDecay: 1e-4 }).success, true);
   assert.equal(PartialOptimizerSchema.safeParse({ betas: [0.9, 0.99] }).success, false);
