@@ -97,6 +97,8 @@ export interface TableStatus {
   configs: ConfigStatus[];
   cells?: CellStatus[];
   power?: PowerCheck[];
+  /** Sweeps in the results whose sweep.json names this table but that no listed config runs (e.g. an older config). */
+  otherSweeps?: { sweep: string; runs: number }[];
 }
 
 export interface PaperStatus {
@@ -383,6 +385,10 @@ export function paperStatus(options: PaperStatusOptions = {}): PaperStatus {
     if (loaded) {
       status.cells = described.flatMap((d) => cellStatuses(d, loaded.results));
       status.power = described.flatMap((d) => powerChecks(table, metric, d, loaded.results, target, alpha));
+      const listed = new Set(described.map((d) => d.status.name));
+      status.otherSweeps = [...loaded.sweeps]
+        .filter(([sweep, info]) => info.paper === id && !listed.has(sweep))
+        .map(([sweep]) => ({ sweep, runs: loaded.results.filter((r) => r.sweep === sweep).length }));
     }
     return status;
   });
@@ -415,7 +421,12 @@ export function formatPaperStatus(status: PaperStatus): string {
         if (cells.length === 0) continue;
         const expected = cells.reduce((s, cell) => s + cell.expectedSeeds.length, 0);
         const finished = cells.reduce((s, cell) => s + cell.finishedSeeds.length, 0);
-        lines.push(`  results of ${c.file} (${status.resultsDir}/${c.name}): ${finished}/${expected} runs finished`);
+        const where = `${status.resultsDir}/${c.name}`;
+        if (cells.every((cell) => cell.finishedSeeds.length + cell.diverged + cell.failed + cell.otherRecipe === 0)) {
+          lines.push(`  results of ${c.file}: none yet (no runs in ${where})`);
+          continue;
+        }
+        lines.push(`  results of ${c.file} (${where}): ${finished}/${expected} runs finished`);
         const incomplete = cells.filter((cell) => cell.missingSeeds.length > 0);
         for (const cell of incomplete.slice(0, 12)) {
           const extra = [
@@ -430,7 +441,12 @@ export function formatPaperStatus(status: PaperStatus): string {
         if (incomplete.length > 12) lines.push(`    ... and ${incomplete.length - 12} more incomplete cells (--json lists all)`);
       }
     }
+    for (const other of table.otherSweeps ?? []) {
+      lines.push(`  results also in ${status.resultsDir}/${other.sweep} (${other.runs} run${other.runs === 1 ? '' : 's'}; its sweep names this table but no config here runs it)`);
+    }
     for (const p of table.power ?? []) {
+      // A config without a single run has nothing to measure: its "results: none yet" line says so.
+      if (p.ash.n + p.best.n === 0 && !(table.cells ?? []).some((cell) => cell.config === p.config && cell.finishedSeeds.length > 0)) continue;
       const stand = p.paperModel === p.model ? p.model : `${p.model} (for ${p.paperModel})`;
       const head = `  power ${p.config}: ${stand} ${p.dataset}: paper gap ASH - ${p.baseline} = ${p.paperGap.toFixed(2)}`;
       if (p.note) {

@@ -151,10 +151,9 @@ export function seedsNeeded(question: PowerQuestion & { power?: number }): numbe
   // Power grows with n: double until reached, then bisect for the first n that reaches it.
   let hi = 2;
   while (!reaches(hi)) hi *= 2;
-  let lo = Math.max(2, hi / 2);
-  if (lo === hi) return hi;
-  // invariant: !reaches(lo) (or lo = 2 = hi handled above), reaches(hi)
-  if (reaches(lo)) return lo;
+  if (hi === 2) return 2;
+  // invariant: !reaches(lo), reaches(hi)
+  let lo = hi / 2;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     if (reaches(mid)) hi = mid;

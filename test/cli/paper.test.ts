@@ -51,6 +51,11 @@ function workspace(): { configs: string; results: string } {
   const stale = { ...makeResult({ activation: 'relu', seed: 3, top1: 0.942, sweep: 't2-cpu', model: 'resnet20' }), jobId: 'relu-resnet20-cifar10-s3-000000000000' };
   mkdirSync(join(results, 't2-cpu', 'relu-resnet20-cifar10-s3-000000000000'), { recursive: true });
   writeFileSync(join(results, 't2-cpu', 'relu-resnet20-cifar10-s3-000000000000', 'result.json'), JSON.stringify(stale));
+  // An older sweep for the same table, from a config no longer in the folder (its sweep.json names the table).
+  const old = { ...makeResult({ activation: 'relu', seed: 1, sweep: 'old-t2' }), jobId: 'relu-old' };
+  mkdirSync(join(results, 'old-t2', 'relu-old'), { recursive: true });
+  writeFileSync(join(results, 'old-t2', 'relu-old', 'result.json'), JSON.stringify(old));
+  writeFileSync(join(results, 'old-t2', 'sweep.json'), JSON.stringify({ config: { name: 'old-t2', paper: 'table2-cifar10' } }));
   return { configs, results };
 }
 
@@ -122,6 +127,7 @@ test('ash paper: the text listing says what is missing, and "no config yet" for 
   assert.match(r.stdout, /resnet20 \(for resnet164\) cifar10: paper gap ASH - Swish = 0\.20; .*41 seeds per activation for power 0\.8; the present runs could not reliably detect it \(power 0\.09\)/);
   assert.match(r.stdout, /does not validate yet: .*t3\.yaml:\d+:\d+ {2}train\.epochs/);
   assert.doesNotMatch(r.stdout, /not-a-table/);
+  assert.match(r.stdout, /results also in .*old-t2 \(1 run; its sweep names this table but no config here runs it\)/);
 });
 
 test('ash paper: bad input is one line and exit 2', () => {
