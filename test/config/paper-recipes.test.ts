@@ -1,16 +1,16 @@
-// The original recipes in configs/paper-recipes/ (they validate as sweeps once the recipe schema takes
-// schedules and optimizers): each model's schedule and optimizer parse with their schemas, and the learning
-// rate at the papers' milestones is the papers'.
+// The original recipes of the paper-table configs (configs/paper/): each model's schedule and optimizer parse
+// with their schemas, and the learning rate at the papers' milestones is the papers'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deepMerge, isPlainObject, type Plain } from '../../src/config/merge.js';
 import { readMerged } from '../../src/runner/paper-status.js';
-import { ScheduleSchema, scheduledLearningRate } from '../../src/tasks/schedules.js';
-import { OptimizerSchema } from '../../src/tasks/optimizers.js';
+import { ScheduleSchema } from '../../src/contract/schedule.js';
+import { OptimizerSchema } from '../../src/contract/optimizer.js';
+import { scheduledLearningRate } from '../../src/tasks/schedules.js';
 
-const DIR = 'configs/paper-recipes';
+const DIR = 'configs/paper';
 
 /** The train group of one grid model: the sweep's, then its dataset's and model's overrides. */
 function cellTrain(config: Plain, model: string, dataset: string): Plain {

@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as z from 'zod';
 import { objectKeysAt } from '../../src/config/schema-keys.js';
-import { OptimizerSchema } from '../../src/tasks/optimizers.js';
-import { ScheduleSchema } from '../../src/tasks/schedules.js';
+import { OptimizerSchema } from '../../src/contract/optimizer.js';
+import { ScheduleSchema } from '../../src/contract/schedule.js';
 
 const sorted = (keys: string[] | undefined) => [...(keys ?? [])].sort();
 

@@ -1,7 +1,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../src/engine/tf.js';
-import { createOptimizer, OptimizerSchema, PartialOptimizerSchema, type OptimizerConfig } from '../../src/tasks/optimizers.js';
+import { OptimizerSchema, PartialOptimizerSchema, overrideOptimizer, type OptimizerConfig } from '../../src/contract/optimizer.js';
+import { createOptimizer } from '../../src/tasks/optimizers.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -157,8 +158,7 @@ test('sgd is bit-identical to the loop it replaces (tf.train.momentum, L2 added 
   old.dispose();
 });
 
-test('overrideOptimizer: switching optimizer drops the other one\'s fields; the same one merges', async () => {
-  const { overrideOptimizer } = await import('../../src/tasks/optimizers.js');
+test('overrideOptimizer: switching optimizer drops the other one\'s fields; the same one merges', () => {
   const sgd = { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 };
   assert.deepEqual(OptimizerSchema.parse(overrideOptimizer(sgd, { name: 'adamw', lr: 1e-3 })), { name: 'adamw', lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2 });
   assert.deepEqual(overrideOptimizer(sgd, { weightDecay: 1e-4 }), { ...sgd, weightDecay: 1e-4 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ScheduleSchema, scheduledLearningRate, type Schedule } from '../../src/tasks/schedules.js';
+import { ScheduleSchema, overrideSchedule, type Schedule } from '../../src/contract/schedule.js';
+import { scheduledLearningRate } from '../../src/tasks/schedules.js';
 
 function close(actual: number, expected: number, what: string): void {
   assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
@@ -108,8 +109,7 @@ test('schema rejects what the schedules cannot mean', () => {
   for (const input of bad) assert.equal(ScheduleSchema.safeParse(input).success, false, JSON.stringify(input));
 });
 
-test('overrideSchedule: another name replaces, the same name merges, null removes', async () => {
-  const { overrideSchedule } = await import('../../src/tasks/schedules.js');
+test('overrideSchedule: another name replaces, the same name merges, null removes', () => {
   const multistep = { name: 'multistep', unit: 'epoch', milestones: [60, 120, 160], gamma: 0.2 };
   assert.deepEqual(overrideSchedule(multistep, 'cosine'), 'cosine');
   assert.deepEqual(overrideSchedule(multistep, { name: 'poly' }), { name: 'poly' });
