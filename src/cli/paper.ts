@@ -18,7 +18,10 @@ export const paperCommand: CommandModule<object, PaperArgs> = {
       .option('results', { type: 'string', describe: 'results directory: count finished runs per cell and measure the spread across seeds' })
       .option('configs', { type: 'string', describe: "folder of sweep configs to search for `paper:` (default: this package's configs/)" })
       .option('power', { type: 'number', default: 0.8, describe: 'target power for the seed count (two-sided Welch t-test, alpha 0.05)' })
-      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }) as never,
+      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+      .example('ash paper', 'each table: its GPU and CPU configs, whether they validate, whether their data is on disk')
+      .example('ash paper --results results', 'plus finished runs per cell and the seeds needed to detect the paper\'s ASH-vs-best-baseline gap')
+      .example('ash paper --results results --json', 'the same as JSON') as never,
   handler: (args) => {
     if (!(args.power > 0 && args.power < 1)) throw new UserError(`--power ${args.power}: expected a number between 0 and 1 (exclusive), e.g. 0.8`);
     const status = paperStatus({ resultsDir: args.results, configDir: args.configs, power: args.power });
