@@ -8,6 +8,7 @@ import { tf } from '../src/engine/tf.js';
 import { initEngine } from '../src/engine/backend.js';
 import { getModel } from '../src/models/registry.js';
 import { createTrainStep } from '../src/tasks/loop.js';
+import { createOptimizer } from '../src/tasks/optimizers.js';
 import { classificationLoss } from '../src/tasks/classification/index.js';
 import { buildSmallCnn } from '../src/bench/small-cnn.js';
 
@@ -27,8 +28,8 @@ const steps = Number(values.steps);
 const engine = await initEngine({ backend: values.backend });
 const options = { activation: { name: 'swish' }, numClasses: 10, inputShape: [h, w, c] as [number, number, number], seed: 1, bnMomentum: 0.9 };
 const { model } = values.model === 'small-cnn' ? buildSmallCnn(options) : getModel(values.model).build(options);
-const optimizer = tf.train.momentum(0.01, 0.9, true);
-const step = createTrainStep(model, optimizer, 5e-4);
+const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+const step = createTrainStep(model, optimizer);
 const x = tf.randomUniform([batch, h, w, c], -1, 1, 'float32', 1);
 const ys = tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2) as tf.Tensor1D, 10), 'float32') as tf.Tensor2D;
 const run = async () => {

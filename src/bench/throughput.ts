@@ -6,6 +6,7 @@ import { initEngine, type EngineInfo } from '../engine/backend.js';
 import { Rng } from '../engine/random.js';
 import { getModel } from '../models/registry.js';
 import { createTrainStep } from '../tasks/loop.js';
+import { createOptimizer } from '../tasks/optimizers.js';
 import { classificationLoss } from '../tasks/classification/index.js';
 import { buildSmallCnn } from './small-cnn.js';
 import { median } from './stats.js';
@@ -67,8 +68,8 @@ export async function measureThroughput(c: ThroughputCase, options: ThroughputOp
   const engineName = benchEngineName(engine);
   const { model } = build(c.model, { activation: { name: c.activation }, numClasses: NUM_CLASSES, inputShape: c.inputShape, seed: 1, bnMomentum: 0.9 });
   // A small learning rate keeps random-label training finite over any number of steps.
-  const optimizer = tf.train.momentum(0.01, 0.9, true);
-  const step = createTrainStep(model, optimizer, 5e-4);
+  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  const step = createTrainStep(model, optimizer);
   const { x, labels } = randomBatch(c.inputShape, c.batch);
   const [h, w, ch] = c.inputShape;
   // As in runTraining: upload the batch, train, read the loss back (that read waits for the step to finish).

@@ -6,6 +6,7 @@ import { doctorCommand } from './doctor.js';
 import { evalCommand } from './eval.js';
 import { jobCommand } from './job.js';
 import { modelsCommand } from './models.js';
+import { paperCommand } from './paper.js';
 import { reportCommand } from './report.js';
 import { statusCommand } from './status.js';
 import { sweepCommand } from './sweep.js';
@@ -13,4 +14,4 @@ import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, evalCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand];
+export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, evalCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand, paperCommand];

@@ -5,6 +5,8 @@ import { augmentFor } from '../data/registry.js';
 import { DataLimitsSchema, TrainRecipeSchema } from '../contract/recipe.js';
 import { canonicalize, jobIdOf, JobSpecSchema, type JobSpec } from '../contract/spec.js';
 import { deepMerge } from './merge.js';
+import { overrideOptimizer } from '../contract/optimizer.js';
+import { overrideSchedule } from '../contract/schedule.js';
 import type { SweepConfig } from './schema.js';
 
 export type { JobSpec };
@@ -22,7 +24,13 @@ function cellSettings(config: SweepConfig, model: string, dataset: string): Pick
   let train: unknown = config.train;
   let data: unknown = config.data;
   for (const layer of layers) {
-    train = deepMerge(train, layer?.train ?? {});
+    const over = (layer?.train ?? {}) as Record<string, unknown>;
+    const base = train as Record<string, unknown>;
+    const merged = deepMerge(train, over) as Record<string, unknown>;
+    // Another optimizer or schedule starts from its own fields rather than inheriting the sweep's.
+    if (over.optimizer !== undefined) merged.optimizer = overrideOptimizer(base.optimizer as Record<string, unknown>, over.optimizer as Record<string, unknown>);
+    if (over.schedule !== undefined) merged.schedule = overrideSchedule(base.schedule, over.schedule);
+    train = merged;
     data = deepMerge(data, layer?.data ?? {});
   }
   // Already valid piecewise; parsing again gives the merged value its type.

@@ -130,7 +130,7 @@ function validKeys(path: readonly PropertyKey[], input: unknown): string[] | und
       return undefined;
     }
   }
-  return objectKeysAt(SweepConfigSchema, path);
+  return objectKeysAt(SweepConfigSchema, path, input);
 }
 
 /** Load and validate a sweep config. Throws ConfigError listing every problem. */

@@ -3,6 +3,8 @@
 // inferred. A leaf module: it imports nothing of the project's, so every layer can use it.
 import * as z from 'zod';
 import { MAX_BATCH_SIZE, MAX_EPOCHS } from './limits.js';
+import { OptimizerSchema, PartialOptimizerSchema } from './optimizer.js';
+import { ScheduleSchema } from './schedule.js';
 
 /** Training augmentations (see src/data/augment.ts for what each does). */
 export const AUGMENT_KINDS = ['pad-crop', 'random-resized-crop'] as const;
@@ -34,18 +36,19 @@ function recipeShape<M extends Mode>(mode: M) {
   return {
     epochs: field(positiveInt.max(MAX_EPOCHS), 2),
     batchSize: field(positiveInt.max(MAX_BATCH_SIZE), 128),
-    optimizer: group(
-      z.strictObject({
-        name: field(z.literal('sgd'), 'sgd'),
-        lr: field(z.number().positive(), 0.1),
-        momentum: field(fraction, 0.9),
-        nesterov: field(z.boolean(), true),
-        /** L2 weight decay added to the gradient of conv/dense kernels (PyTorch's weight_decay). */
-        weightDecay: field(z.number().min(0), 5e-4),
-      }),
-    ),
-    /** Per-step learning-rate schedule: cosine decays to 0 over the whole run. */
-    schedule: field(z.enum(['cosine', 'constant']), 'cosine'),
+    /**
+     * sgd (default: lr 0.1, momentum 0.9, Nesterov, L2 5e-4 on conv/dense kernels), adam or adamw, each with its
+     * own fields and defaults (optimizer.ts). In overrides any optimizer's fields, all optional: config/expand.ts
+     * merges them over the sweep's (overrideOptimizer) and the result is checked whole.
+     */
+    optimizer: (mode === 'full' ? OptimizerSchema.prefault({}) : PartialOptimizerSchema.optional()) as M extends 'full'
+      ? z.ZodPrefault<typeof OptimizerSchema>
+      : z.ZodOptional<typeof PartialOptimizerSchema>,
+    /**
+     * Per-step learning-rate schedule (schedule.ts): cosine (decays to 0 over the whole run), constant, multistep
+     * or poly, optionally with warm-up. A bare cosine/constant stays a bare name, so older job ids hold.
+     */
+    schedule: field(ScheduleSchema, 'cosine'),
     /** Batch-norm running-average momentum in Keras terms (PyTorch's 0.1 is 0.9 here). */
     bnMomentum: field(fraction, 0.9),
     /**

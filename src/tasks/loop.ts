@@ -1,5 +1,6 @@
-// The training loop every task shares: SGD (+Nesterov momentum) with L2 weight decay added to the gradients of
-// conv/dense kernels (PyTorch's weight_decay), a per-step learning-rate schedule, seeded shuffling and
+// The training loop every task shares: the recipe's optimizer (SGD with or without Nesterov momentum and Adam with
+// L2 weight decay added to the gradients of conv/dense kernels, PyTorch's weight_decay; AdamW with it decoupled),
+// a per-step learning-rate schedule (optionally warmed up), seeded shuffling and
 // augmentation, batches read one ahead of compute, the task's evaluation after every epoch, and a run that stops
 // being finite ending as 'diverged' (a result, not a crash).
 import { cpus } from 'node:os';
@@ -12,6 +13,7 @@ import { ashLayerStates } from '../activations/registry.js';
 import type { EpochRecord } from '../contract/result.js';
 import type { JobSpec } from '../contract/spec.js';
 import { learningRate } from './schedule.js';
+import { createOptimizer, type RecipeOptimizer } from './optimizers.js';
 import type { Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
 import { captureTrainState, restoreTrainState } from './train-state.js';
 
@@ -21,19 +23,17 @@ function isDecayed(variable: tfl.LayerVariable): boolean {
 }
 
 /**
- * One SGD step: the loss, its gradients, weight decay, the update; returns the loss. Shared with `ash bench`, so
- * that the benchmark times exactly the step that training runs. Call inside tf.tidy.
+ * One optimizer step: the loss, its gradients, the update with the optimizer's weight decay on the decayed
+ * kernels; returns the loss. Shared with `ash bench`, so that the benchmark times exactly the step that training
+ * runs. Call inside tf.tidy.
  */
-export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer, weightDecay: number): (loss: () => tf.Scalar) => tf.Scalar {
+export function createTrainStep(model: tfl.LayersModel, optimizer: RecipeOptimizer): (loss: () => tf.Scalar) => tf.Scalar {
   const trainable = model.trainableWeights;
   const variables = trainable.map((w) => w.read() as tf.Variable);
   const decayed = trainable.filter(isDecayed).map((w) => w.read() as tf.Variable);
   return (loss) => {
     const { value, grads } = tf.variableGrads(loss, variables);
-    if (weightDecay > 0) {
-      for (const v of decayed) grads[v.name] = tf.add(grads[v.name]!, tf.mul(v, weightDecay));
-    }
-    optimizer.applyGradients(grads as tf.NamedTensorMap as never);
+    optimizer.applyGradients(grads, decayed);
     return value;
   };
 }
@@ -46,8 +46,8 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
   const rng = new Rng(spec.seed);
   const streams = { shuffle: rng.fork('shuffle'), augment: rng.fork('augment') };
   const { model } = session;
-  const optimizer = tf.train.momentum(recipe.optimizer.lr, recipe.optimizer.momentum, recipe.optimizer.nesterov);
-  const trainStep = createTrainStep(model, optimizer, recipe.optimizer.weightDecay);
+  const optimizer = createOptimizer(recipe.optimizer);
+  const trainStep = createTrainStep(model, optimizer);
   const params = trainableParams(model);
   hooks.onReady?.({ trainCount: session.trainCount, testCount: session.testCount, params, activationSites: session.activationSites.length, engine: describeEngine(engine) });
   if (process.env.ASH_BENCH_TIMING) process.stderr.write(`ash timing: ready ${performance.now().toFixed(1)}\n`);
@@ -91,7 +91,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
       };
       let pending = batches.length > 0 ? read(0) : undefined;
       for (let i = 0; i < batches.length; i++) {
-        lr = learningRate(recipe, globalStep, totalSteps);
+        lr = learningRate(recipe, globalStep, { totalSteps, stepsPerEpoch });
         optimizer.setLearningRate(lr);
         const batch = await pending!;
         pending = i + 1 < batches.length ? read(i + 1) : undefined;

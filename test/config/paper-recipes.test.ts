@@ -1,0 +1,91 @@
+// The original recipes of the paper-table configs (configs/paper/): each model's schedule and optimizer parse
+// with their schemas, and the learning rate at the papers' milestones is the papers'.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { deepMerge, isPlainObject, type Plain } from '../../src/config/merge.js';
+import { readMerged } from '../../src/runner/paper-status.js';
+import { ScheduleSchema } from '../../src/contract/schedule.js';
+import { OptimizerSchema } from '../../src/contract/optimizer.js';
+import { scheduledLearningRate } from '../../src/tasks/schedules.js';
+
+const DIR = 'configs/paper';
+
+/** The train group of one grid model: the sweep's, then its dataset's and model's overrides. */
+function cellTrain(config: Plain, model: string, dataset: string): Plain {
+  const overrides = isPlainObject(config.overrides) ? config.overrides : {};
+  const layer = (kind: 'dataset' | 'model', key: string) => {
+    const group = overrides[kind];
+    const entry = isPlainObject(group) ? group[key] : undefined;
+    return isPlainObject(entry) && isPlainObject(entry.train) ? entry.train : {};
+  };
+  return deepMerge(deepMerge(config.train, layer('dataset', dataset)), layer('model', model)) as Plain;
+}
+
+function recipe(file: string, model: string, dataset: string) {
+  const config = readMerged(join(DIR, file))!;
+  const train = cellTrain(config, model, dataset);
+  return { train, schedule: ScheduleSchema.parse(train.schedule), optimizer: OptimizerSchema.parse(train.optimizer) };
+}
+
+const lr = (r: ReturnType<typeof recipe>, step: number, trainCount: number) => {
+  const stepsPerEpoch = Math.ceil(trainCount / (r.train.batchSize as number));
+  return scheduledLearningRate(r.schedule, r.optimizer.lr, step, { stepsPerEpoch, totalSteps: stepsPerEpoch * (r.train.epochs as number) });
+};
+const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} != ${b}`);
+
+test('every config: each grid model has a schedule and an optimizer the schemas accept', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'cifar-activations.yaml');
+  assert.equal(files.length, 6, files.join(', '));
+  for (const file of files) {
+    const config = readMerged(join(DIR, file))!;
+    assert.equal(typeof config.paper, 'string', `${file} names its paper table`);
+    const grid = config.grid as { model: string[]; dataset: string[] };
+    for (const model of grid.model) for (const dataset of grid.dataset) assert.doesNotThrow(() => recipe(file, model, dataset), `${file} ${model}`);
+  }
+});
+
+test('ResNet-164 (He et al. 2016): 0.01 for 400 iterations, 0.1, /10 at 32k and 48k, ~64k iterations, no Nesterov, wd 1e-4', () => {
+  const r = recipe('table2-cifar10.yaml', 'resnet164', 'cifar10');
+  assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-4 });
+  assert.equal(r.train.batchSize, 128);
+  // 391 steps per epoch (ceil(50000 / 128)); 164 epochs = 64,124 iterations: the first epoch count past 64k.
+  const steps = 391 * (r.train.epochs as number);
+  assert.ok(steps >= 64000 && steps - 391 < 64000, String(steps));
+  close(lr(r, 0, 50000), 0.01, 'warm-up');
+  close(lr(r, 399, 50000), 0.01, 'last warm-up iteration');
+  close(lr(r, 400, 50000), 0.1, 'after warm-up');
+  close(lr(r, 32000, 50000), 0.01, '32k');
+  close(lr(r, 48000, 50000), 0.1 * 0.1 * 0.1, '48k');
+});
+
+test('WRN-28-10 (Zagoruyko & Komodakis 2016): x0.2 at epochs 60, 120, 160 of 200, Nesterov, wd 5e-4', () => {
+  const r = recipe('table3-cifar100.yaml', 'wrn28-10', 'cifar100');
+  assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+  assert.equal(r.train.epochs, 200);
+  close(lr(r, 60 * 391 - 1, 50000), 0.1, 'epoch 60');
+  close(lr(r, 60 * 391, 50000), 0.1 * 0.2, 'epoch 61');
+  close(lr(r, 160 * 391, 50000), 0.1 * 0.2 ** 3, 'epoch 161');
+});
+
+test('DenseNet-BC-100-12 (Huang et al. 2017): batch 64, 300 epochs, /10 at 150 and 225, Nesterov, wd 1e-4', () => {
+  const r = recipe('table2-cifar10.yaml', 'densenet100-12', 'cifar10');
+  assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+  assert.equal(r.train.batchSize, 64);
+  assert.equal(r.train.epochs, 300);
+  // ceil(50000 / 64) = 782 steps per epoch
+  close(lr(r, 150 * 782 - 1, 50000), 0.1, 'epoch 150');
+  close(lr(r, 150 * 782, 50000), 0.01, 'epoch 151');
+  close(lr(r, 225 * 782, 50000), 0.1 * 0.1 * 0.1, 'epoch 226');
+});
+
+test('ImageNet (He et al. 2016a / torchvision): batch 256, lr 0.1 /10 at 30 and 60 of 90 epochs, wd 1e-4, random-resized-crop', () => {
+  const r = recipe('table1-imagenet.yaml', 'densenet100-12', 'imagefolder');
+  assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: false, weightDecay: 1e-4 });
+  assert.equal(r.train.epochs, 90);
+  assert.equal(r.train.batchSize, 256, 'the CIFAR DenseNet override (batch 64) is dropped');
+  assert.equal((r.train.augment as { kind: string }).kind, 'random-resized-crop');
+  // 1,281,167 images / 256 = 5005 steps per epoch
+  close(lr(r, 30 * 5005, 1281167), 0.01, 'epoch 31');
+});
