@@ -27,6 +27,9 @@ export interface RecipeOptimizer {
    * variables that get weight decay. Takes ownership of nothing: the caller disposes `grads`.
    */
   applyGradients(grads: Record<string, tf.Tensor>, decayed: readonly tf.Variable[]): void;
+  /** The step count and accumulators (tfjs's optimizer state), for checkpoints. */
+  getWeights: tf.Optimizer['getWeights'];
+  setWeights: tf.Optimizer['setWeights'];
   dispose(): void;
 }
 
@@ -53,6 +56,8 @@ export function createOptimizer(config: OptimizerConfig): RecipeOptimizer {
         config,
         setLearningRate: (lr) => sgd.setLearningRate(lr),
         applyGradients: (grads, decayed) => tf.tidy(() => sgd.applyGradients(withL2(grads, decayed, config.weightDecay) as never)),
+        getWeights: () => sgd.getWeights(),
+        setWeights: (weights) => sgd.setWeights(weights),
         dispose: () => sgd.dispose(),
       };
     }
@@ -62,6 +67,8 @@ export function createOptimizer(config: OptimizerConfig): RecipeOptimizer {
         config,
         setLearningRate: (lr) => adam.setLearningRate(lr),
         applyGradients: (grads, decayed) => tf.tidy(() => adam.applyGradients(withL2(grads, decayed, config.weightDecay) as never)),
+        getWeights: () => adam.getWeights(),
+        setWeights: (weights) => adam.setWeights(weights),
         dispose: () => adam.dispose(),
       };
     }
@@ -85,6 +92,8 @@ export function createOptimizer(config: OptimizerConfig): RecipeOptimizer {
           }
           adam.applyGradients(grads as never);
         },
+        getWeights: () => adam.getWeights(),
+        setWeights: (weights) => adam.setWeights(weights),
         dispose: () => adam.dispose(),
       };
     }

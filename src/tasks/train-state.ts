@@ -39,7 +39,8 @@ async function readTensor(name: string, tensor: tf.Tensor): Promise<StateTensor>
 
 export interface LiveRun {
   model: tfl.LayersModel;
-  optimizer: tf.Optimizer;
+  /** The optimizer's state as tfjs keeps it (the step count, then its accumulators). */
+  optimizer: Pick<tf.Optimizer, 'getWeights' | 'setWeights'>;
   streams: RunStreams;
 }
 
