@@ -77,7 +77,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         send({ type: 'epoch', record });
         hooks.onEpoch?.(record);
       },
-    });
+    }, { outputDir: dir });
     const finishedAt = new Date();
     const info = taskInfo(spec.task);
     const result: JobResult = {

@@ -12,7 +12,7 @@ import { ashLayerStates } from '../activations/registry.js';
 import type { EpochRecord } from '../contract/result.js';
 import type { JobSpec } from '../contract/spec.js';
 import { learningRate } from './schedule.js';
-import type { Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
+import type { RunOptions, Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
 
 /** Weight decay applies to conv and dense kernels only, not to BN, biases or activation parameters. */
 function isDecayed(variable: tfl.LayerVariable): boolean {
@@ -37,8 +37,8 @@ export function createTrainStep(model: tfl.LayersModel, optimizer: tf.Optimizer,
   };
 }
 
-/** Train as `spec` says with `task`'s data, model, loss and evaluation. */
-export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+/** Train as `spec` says with `task`'s data, model, loss and evaluation; a finished run leaves its examples in `options.outputDir`. */
+export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {}, options: RunOptions = {}): Promise<TrainOutcome> {
   const engine = await initEngine({ backend: spec.backend });
   const recipe = spec.train;
   const session: TrainingSession<unknown> = await task.prepare(spec);
@@ -125,6 +125,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
         error = `${watched === 'valLoss' ? 'validation loss' : watched} became ${value} after epoch ${epoch}`;
       }
     }
+    if (status === 'ok' && options.outputDir && session.writeExamples) await session.writeExamples(options.outputDir);
   } finally {
     optimizer.dispose();
     await session.close();
