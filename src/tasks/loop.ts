@@ -56,6 +56,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {},
   let status: TrainOutcome['status'] = 'ok';
   let error: string | undefined;
   let globalStep = 0;
+  let examplesError: string | undefined;
   let final: Awaited<ReturnType<typeof session.evaluate>> | undefined;
 
   try {
@@ -125,7 +126,14 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {},
         error = `${watched === 'valLoss' ? 'validation loss' : watched} became ${value} after epoch ${epoch}`;
       }
     }
-    if (status === 'ok' && options.outputDir && session.writeExamples) await session.writeExamples(options.outputDir);
+    if (status === 'ok' && options.outputDir && session.writeExamples) {
+      // The examples are for the report only: a run that trained for hours is not lost to a failed PNG write.
+      try {
+        await session.writeExamples(options.outputDir);
+      } catch (err) {
+        examplesError = (err as Error).message;
+      }
+    }
   } finally {
     optimizer.dispose();
     await session.close();
@@ -149,6 +157,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {},
       trainCount: session.trainCount,
       testCount: session.testCount,
       dataSource: session.dataSource,
+      ...(examplesError ? { examplesError } : {}),
     },
   };
   if (final?.perClass && status === 'ok') outcome.perClass = final.perClass;
