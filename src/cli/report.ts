@@ -8,6 +8,7 @@ interface ReportArgs {
   metric?: string[];
   paper?: string;
   paperModel?: string;
+  paperDataset?: string;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -30,11 +31,15 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         type: 'string',
         describe: 'paper column for models the paper does not have, e.g. resnet164, or resnet20=resnet164,...',
       })
+      .option('paper-dataset', {
+        type: 'string',
+        describe: "our dataset standing in for the paper table's, compared by ranking, e.g. fashion-scenes for table6-ade20k",
+      })
       .example('ash report results/smoke', 'the table in Markdown on stdout')
       .example('ash report results/smoke --out report/', 'report.{md,csv,tex,html,json} and figures/*.svg')
       .example('ash report results/table2 --paper table2-cifar10 --metric top1,top5', 'beside the paper\'s Table 2') as never,
   handler: async (args) => {
-    const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel });
+    const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel, paperDataset: args.paperDataset });
     if (report.problems.length > 0) process.stderr.write(`ash report: skipped files:\n${formatProblems(report.problems)}\n`);
     for (const note of report.notes) process.stderr.write(`ash report: note: ${note}\n`);
     if (args.out) {

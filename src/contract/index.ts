@@ -8,3 +8,4 @@ export * from './spec.js';
 export * from './result.js';
 export * from './user-error.js';
 export * from './json-depth.js';
+export * from './examples.js';

@@ -13,6 +13,8 @@ export interface ReportOptions {
   paper?: string;
   /** Paper column for our models that have none (see PaperOptions.paperModel). */
   paperModel?: string;
+  /** Our dataset that stands in for the paper table's (e.g. fashion-scenes for ADE20K): its tables are compared too (see PaperOptions.standIn). */
+  paperDataset?: string;
   paperDir?: string;
 }
 
@@ -89,7 +91,7 @@ export function buildReport(loaded: LoadedResults, options: ReportOptions = {}):
     const runs = loaded.results.filter((r) => r.sweep === sweep);
     const sweepRows = rows.filter((r) => r.sweep === sweep);
     const paperTable = sweepPaperTable(sweep, runs, options, explicit, loaded.sweeps.get(sweep), notes);
-    const tables = buildTables(sweepRows, paperTable ? { table: paperTable, paperModel: options.paperModel } : undefined, metrics);
+    const tables = buildTables(sweepRows, paperTable ? { table: paperTable, paperModel: options.paperModel, standIn: options.paperDataset } : undefined, metrics);
     return { sweep, results: runs, rows: sweepRows, tables, metadata: runMetadata(runs), ...(paperTable ? { paperTable } : {}) };
   });
   if (options.paperModel && !explicit && sweeps.every((s) => !s.paperTable)) {

@@ -3,6 +3,7 @@
 import type { Report, SweepReport } from './build.js';
 import { cellText, columnTitle, legend, MISSING, tableCaption, verdictRows } from './cell-text.js';
 import type { Figure } from './figures/index.js';
+import type { ExampleGrid } from './figures/examples.js';
 import { ENV_MEANINGS, formatDuration, type RunMetadata } from './metadata.js';
 import { fixed } from './cell-text.js';
 import { perSeedTables, type PerSeedTable } from './per-seed.js';
@@ -34,6 +35,8 @@ table.results th.sub { font-weight: normal; color: #555; font-size: 0.85em; }
 table.results td.paper, table.results td.diff { color: #555; } table.results td.model-end { border-right: 1px solid #ccc; }
 table.per-seed td.missing { color: #a33; font-style: italic; }
 dl.meta dd ul { margin: 0; padding-left: 1.2rem; } dl.meta dd .why { color: #555; font-size: 0.9em; }
+table.examples { border-collapse: collapse; margin: 0.5rem 0; } table.examples th { font-weight: 600; padding: 0.2rem 0.4rem; font-size: 0.9rem; }
+table.examples td { padding: 0.2rem; } table.examples img { width: 128px; height: auto; image-rendering: pixelated; display: block; }
 figcaption { color: #555; font-size: 0.9rem; }
 `;
 
@@ -145,7 +148,34 @@ function renderFigure(figure: Figure): string {
   return `<figure data-figure="${escapeHtml(figure.name)}">${figure.svg}<figcaption>${escapeHtml(figure.title)}</figcaption></figure>`;
 }
 
-function renderSweep(sweep: SweepReport, figures: readonly Figure[]): string {
+function image(uri: string | null, alt: string): string {
+  // Data URIs built by the report from PNG bytes (base64): nothing in them needs escaping beyond the attribute.
+  return uri ? `<img src="${escapeHtml(uri)}" alt="${escapeHtml(alt)}">` : '<span class="note">missing</span>';
+}
+
+/** One grid per (model, dataset): a row per validation image, its input and ground truth, then each activation's prediction. */
+export function renderExampleGrid(grid: ExampleGrid): string {
+  const head = `<tr><th>Image</th><th>Input</th><th>Ground truth</th>${grid.columns.map((c) => `<th title="seed ${c.seed}">${escapeHtml(c.label)}</th>`).join('')}</tr>`;
+  const rows = grid.images.map(
+    (img, i) =>
+      `<tr><th scope="row">${escapeHtml(img.id)}</th><td>${image(img.input, `input ${img.id}`)}</td><td>${image(img.label, `ground truth ${img.id}`)}</td>` +
+      grid.columns.map((c) => `<td data-activation="${escapeHtml(c.label)}">${image(c.predictions[i] ?? null, `${c.label} prediction ${img.id}`)}</td>`).join('') +
+      '</tr>',
+  );
+  const seeds = [...new Set(grid.columns.map((c) => c.seed))];
+  return [
+    `<figure data-examples="${escapeHtml(`${grid.model}/${grid.dataset}`)}">`,
+    `<table class="examples" data-model="${escapeHtml(grid.model)}" data-dataset="${escapeHtml(grid.dataset)}">`,
+    `<thead>${head}</thead>`,
+    `<tbody>\n${rows.join('\n')}\n</tbody>`,
+    '</table>',
+    `<figcaption>Example predictions, ${escapeHtml(grid.model)} / ${escapeHtml(grid.dataset)}: the first validation images, ` +
+      `their labels and each activation's predicted label map (PASCAL VOC colours; seed ${escapeHtml(seeds.join(', '))}).</figcaption>`,
+    '</figure>',
+  ].join('\n');
+}
+
+function renderSweep(sweep: SweepReport, figures: readonly Figure[], examples: readonly ExampleGrid[] = []): string {
   return [
     `<section class="sweep" data-sweep="${escapeHtml(sweep.sweep)}">`,
     `<h2>Sweep ${escapeHtml(sweep.sweep)}</h2>`,
@@ -155,6 +185,7 @@ function renderSweep(sweep: SweepReport, figures: readonly Figure[]): string {
     '<h3>Every run</h3>',
     '<p class="legend">The value each seed reached, which the mean ± CI above summarises; diverged and failed runs are named.</p>',
     perSeedTables(sweep.rows, sweep.results).map((t) => renderPerSeedTable(sweep.sweep, t)).join('\n'),
+    examples.length > 0 ? `<h3>Example predictions</h3>\n${examples.map(renderExampleGrid).join('\n')}` : '',
     '<h3>Runs</h3>',
     renderMetadata(sweep.metadata),
     '</section>',
@@ -166,6 +197,8 @@ export interface HtmlFigures {
   sweeps: ReadonlyMap<string, readonly Figure[]>;
   /** Figures not tied to a sweep (the activation functions). */
   shared: readonly Figure[];
+  /** Example predictions per sweep name (segmentation sweeps). */
+  examples?: ReadonlyMap<string, readonly ExampleGrid[]>;
 }
 
 export function renderHtml(report: Report, figures: HtmlFigures): string {
@@ -192,7 +225,7 @@ export function renderHtml(report: Report, figures: HtmlFigures): string {
 <h1>ash-bench report: ${escapeHtml(name)}</h1>
 <p class="note">Results directory <code>${escapeHtml(report.root)}</code>; metrics ${escapeHtml(report.metrics.join(', '))}. Reproduction of "Stochastic Adaptive Activation Function" (ASH, NeurIPS 2022).</p>
 ${problems}
-${report.sweeps.map((s) => renderSweep(s, figures.sweeps.get(s.sweep) ?? [])).join('\n')}
+${report.sweeps.map((s) => renderSweep(s, figures.sweeps.get(s.sweep) ?? [], figures.examples?.get(s.sweep) ?? [])).join('\n')}
 ${figures.shared.length > 0 ? `<h2>Activation functions</h2>\n${figures.shared.map(renderFigure).join('\n')}` : ''}
 </body>
 </html>

@@ -5,6 +5,7 @@ import { UserError } from '../engine/errors.js';
 import { buildReport, type Report, type ReportOptions } from './build.js';
 import { renderCsv } from './csv.js';
 import { activationCurvesFigure, sweepFigures, type Figure } from './figures/index.js';
+import { exampleGrids, type ExampleGrid } from './figures/examples.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderLatex } from './latex.js';
@@ -42,12 +43,18 @@ export function sweepOnly(report: Report, sweep: string): Report {
 export interface ReportFigures {
   shared: Figure[];
   sweeps: Map<string, Figure[]>;
+  /** Example predictions per sweep (segmentation), embedded in the html page only. */
+  examples: Map<string, ExampleGrid[]>;
 }
 
 export async function reportFigures(report: Report): Promise<ReportFigures> {
   const sweeps = new Map<string, Figure[]>();
-  for (const sweep of report.sweeps) sweeps.set(sweep.sweep, await sweepFigures(sweep));
-  return { shared: [await activationCurvesFigure()], sweeps };
+  const examples = new Map<string, ExampleGrid[]>();
+  for (const sweep of report.sweeps) {
+    sweeps.set(sweep.sweep, await sweepFigures(sweep));
+    examples.set(sweep.sweep, exampleGrids(sweep));
+  }
+  return { shared: [await activationCurvesFigure()], sweeps, examples };
 }
 
 export async function renderReport(report: Report, format: ReportFormat, figures?: ReportFigures): Promise<string> {

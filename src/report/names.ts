@@ -53,8 +53,11 @@ const MODEL_KEYS: Record<string, string> = {
   unet: 'unet',
   deeplabv3plus: 'deeplabv3plus',
   deeplabv3: 'deeplabv3plus',
+  deeplabv3plusresnet50: 'deeplabv3plus',
+  deeplabv3plusresnet101: 'deeplabv3plus',
   efficientnet: 'efficientnet',
   efficientnetb0: 'efficientnet',
+  efficientnetb0unet: 'efficientnet',
 };
 
 /** The paper's model key for one of ours, or undefined (e.g. the small CPU models like resnet20). */
@@ -91,6 +94,13 @@ export function modelDisplayName(model: string): string {
   return MODEL_DISPLAY[model] ?? model;
 }
 
+/** A table column's title: the paper's name, with our variant in brackets where it is one of several (DeepLabV3+ (deeplabv3plus-resnet101)). */
+export function modelColumnTitle(model: string): string {
+  const key = paperModelKey(model);
+  if (MODEL_DISPLAY[model] !== undefined || key === undefined || MODEL_DISPLAY[key] === undefined) return modelDisplayName(model);
+  return `${MODEL_DISPLAY[key]} (${model})`;
+}
+
 const DATASET_DISPLAY: Record<string, string> = {
   cifar10: 'CIFAR-10',
   cifar100: 'CIFAR-100',
@@ -99,6 +109,8 @@ const DATASET_DISPLAY: Record<string, string> = {
   fashionmnist: 'Fashion-MNIST',
   coco: 'COCO',
   voc: 'PASCAL VOC',
+  vocsegmentation: 'PASCAL VOC',
+  fashionscenes: 'fashion-scenes',
   ade20k: 'ADE20K',
 };
 

@@ -34,7 +34,8 @@ const TABLE_DATASETS: Record<string, string> = {
   coco: 'coco',
   'voc-detection': 'voc',
   ade20k: 'ade20k',
-  'voc-segmentation': 'voc',
+  // Our dataset names: VOC's segmentation masks are the voc-segmentation dataset (data/registry.ts).
+  'voc-segmentation': 'voc-segmentation',
 };
 
 const COLUMNS = ['activation', 'metric', 'model', 'mean', 'ci95'] as const;

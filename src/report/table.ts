@@ -5,7 +5,7 @@ import { kendallTauB } from '../stats/kendall.js';
 import { welchTTest, type WelchResult } from '../stats/welch.js';
 import type { AggregateRow } from './aggregate.js';
 import { metricInfo, type MetricInfo } from '../tasks/catalog.js';
-import { datasetDisplayName, modelDisplayName, paperActivationLabel, paperModelKey, paperOrder, PAPER_ACTIVATION_ORDER, PAPER_MODEL_ORDER } from './names.js';
+import { datasetDisplayName, modelColumnTitle, modelDisplayName, paperActivationLabel, paperModelKey, paperOrder, PAPER_ACTIVATION_ORDER, PAPER_MODEL_ORDER } from './names.js';
 import { paperEntry, paperModels, type PaperTable } from './paper.js';
 
 export interface PaperCell {
@@ -72,6 +72,11 @@ export interface PaperOptions {
   table: PaperTable;
   /** `--paper-model`: 'resnet164' for every column without a paper column, or 'resnet20=resnet164,...'. */
   paperModel?: string;
+  /**
+   * `--paper-dataset`: our dataset that stands in for the table's (a CPU proxy such as fashion-scenes for ADE20K).
+   * Its tables are compared with a note: the values differ by construction, the ranking is what carries over.
+   */
+  standIn?: string;
 }
 
 /** Runs behind a cell, finished or not. */
@@ -193,7 +198,14 @@ function buildTable(rows: readonly AggregateRow[], sweep: string, dataset: strin
   const models = paperOrder([...new Set(rows.map((r) => r.model))], PAPER_MODEL_ORDER, (m) => paperModelKey(m), (m) => m);
 
   let compare: PaperOptions | undefined = paper;
-  if (paper && paper.table.dataset !== dataset) {
+  const standIn = paper?.standIn !== undefined && paper.standIn === dataset && paper.table.dataset !== dataset;
+  if (standIn) {
+    notes.push(
+      `${datasetDisplayName(dataset)} stands in for ${datasetDisplayName(paper!.table.dataset)} (--paper-dataset): ` +
+        `the values are not comparable, compare the ranking (Kendall's τ, best activation)`,
+    );
+  }
+  if (paper && paper.table.dataset !== dataset && !standIn) {
     notes.push(`${paper.table.id} reports ${datasetDisplayName(paper.table.dataset)}, this table is ${datasetDisplayName(dataset)}: not compared`);
     compare = undefined;
   } else if (paper && !paper.table.entries.some((e) => e.metric === metric.key)) {
@@ -238,7 +250,7 @@ function buildTable(rows: readonly AggregateRow[], sweep: string, dataset: strin
       const paperAsh = column.find((e) => e.activation === 'ASH');
       verdict.paper = { ashBest: paperAsh ? paperBest.includes(paperAsh) : null, tau: kendallTauB(ours, theirs), pairs: ours.length };
     }
-    return { model, title: modelDisplayName(model), paperModel, verdict };
+    return { model, title: modelColumnTitle(model), paperModel, verdict };
   });
 
   const counts = rows.map(runCount);

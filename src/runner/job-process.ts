@@ -103,7 +103,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         hooks.onEpoch?.(record);
         if (record.epoch === killAfter) process.kill(process.pid, 'SIGKILL');
       },
-    });
+    }, { outputDir: dir });
     const finishedAt = new Date();
     const info = taskInfo(spec.task);
     const result: JobResult = {

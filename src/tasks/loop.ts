@@ -14,7 +14,7 @@ import type { EpochRecord } from '../contract/result.js';
 import type { JobSpec } from '../contract/spec.js';
 import { learningRate } from './schedule.js';
 import { createOptimizer, type RecipeOptimizer } from './optimizers.js';
-import type { Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
+import type { RunOptions, Task, TrainHooks, TrainOutcome, TrainingSession } from './task.js';
 import { captureTrainState, restoreTrainState } from './train-state.js';
 
 /** Weight decay applies to conv and dense kernels only, not to BN, biases or activation parameters. */
@@ -38,8 +38,8 @@ export function createTrainStep(model: tfl.LayersModel, optimizer: RecipeOptimiz
   };
 }
 
-/** Train as `spec` says with `task`'s data, model, loss and evaluation. */
-export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {}): Promise<TrainOutcome> {
+/** Train as `spec` says with `task`'s data, model, loss and evaluation; a finished run leaves its examples in `options.outputDir`. */
+export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {}, options: RunOptions = {}): Promise<TrainOutcome> {
   const engine = await initEngine({ backend: spec.backend });
   const recipe = spec.train;
   const session: TrainingSession<unknown> = await task.prepare(spec);
@@ -57,6 +57,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
   let status: TrainOutcome['status'] = 'ok';
   let error: string | undefined;
   let globalStep = 0;
+  let examplesError: string | undefined;
   let final: Awaited<ReturnType<typeof session.evaluate>> | undefined;
   let firstEpoch = 1;
 
@@ -141,6 +142,14 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
       }
       hooks.onEpoch?.(record);
     }
+    if (status === 'ok' && options.outputDir && session.writeExamples) {
+      // The examples are for the report only: a run that trained for hours is not lost to a failed PNG write.
+      try {
+        await session.writeExamples(options.outputDir);
+      } catch (err) {
+        examplesError = (err as Error).message;
+      }
+    }
     if (status === 'ok') await hooks.onTrained?.(model);
   } finally {
     optimizer.dispose();
@@ -165,6 +174,7 @@ export async function runTask(task: Task, spec: JobSpec, hooks: TrainHooks = {})
       trainCount: session.trainCount,
       testCount: session.testCount,
       dataSource: session.dataSource,
+      ...(examplesError ? { examplesError } : {}),
     },
   };
   if (final?.perClass && status === 'ok') outcome.perClass = final.perClass;

@@ -5,7 +5,7 @@ import type { JobSpec } from '../contract/spec.js';
 import { classificationTask } from './classification/index.js';
 import { segmentationTask } from './segmentation/index.js';
 import { runTask } from './loop.js';
-import type { Task, TrainHooks, TrainOutcome } from './task.js';
+import type { RunOptions, Task, TrainHooks, TrainOutcome } from './task.js';
 
 const tasks: Partial<Record<TaskName, Task>> = {
   classification: classificationTask,
@@ -18,7 +18,7 @@ export function getTask(name: TaskName): Task {
   return task;
 }
 
-/** Train and evaluate one run as its spec says, with its task's loop. */
-export function runTraining(spec: JobSpec, hooks: TrainHooks = {}): Promise<TrainOutcome> {
-  return runTask(getTask(spec.task), spec, hooks);
+/** Train and evaluate one run as its spec says, with its task's loop; `options.outputDir` receives the task's examples. */
+export function runTraining(spec: JobSpec, hooks: TrainHooks = {}, options: RunOptions = {}): Promise<TrainOutcome> {
+  return runTask(getTask(spec.task), spec, hooks, options);
 }

@@ -80,8 +80,18 @@ export interface TrainingSession<Batch> {
   /** The training loss of a batch; called inside tf.variableGrads (and tf.tidy). */
   loss(batch: Batch): tf.Scalar;
   evaluate(): Promise<Evaluation>;
+  /**
+   * Optional: write example outputs of the trained model into `dir` (the job folder) for the report
+   * (segmentation: the first validation images' predicted label maps, src/contract/examples.ts).
+   */
+  writeExamples?(dir: string): Promise<void>;
   /** Release what the data holds open (streamed files). */
   close(): Promise<void>;
+}
+
+/** Where a run may leave files besides its result (the job folder); without it a run writes nothing. */
+export interface RunOptions {
+  outputDir?: string;
 }
 
 export interface Task {

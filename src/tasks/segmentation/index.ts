@@ -13,6 +13,7 @@ import { buildSpecModel, shuffledBatches } from '../session-parts.js';
 import type { Task, TrainingSession } from '../task.js';
 import { IoUAccumulator } from './metrics.js';
 import { scoreLogitsBatch } from './score-batch.js';
+import { writeSegmentationExamples } from './examples.js';
 
 const EVAL_BATCH = 16;
 
@@ -91,6 +92,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<SegmentationBatch
       return segmentationLoss(model.apply(xs, { training: true }) as tf.Tensor, ys, data.numClasses, data.ignoreIndex);
     },
     evaluate: () => evaluateSegmenter(model, data, data.val),
+    writeExamples: async (dir) => void (await writeSegmentationExamples(model, data, data.val, dir)),
     close: async () => undefined,
   };
 }

@@ -1,0 +1,29 @@
+// Example predictions a job leaves next to its result (segmentation: the first validation images, their
+// ground truth and the model's label maps as PNGs), so a report can show them without rerunning a model.
+// The job writes examples/index.json last; a report reads only what that file names, inside that folder.
+import * as z from 'zod';
+
+export const EXAMPLES_DIR = 'examples';
+export const EXAMPLES_INDEX = 'index.json';
+export const EXAMPLES_SCHEMA_VERSION = 1;
+
+/** A file name inside examples/: no folders, no dot files. */
+const FileName = z.string().regex(/^[\w-][\w.-]*\.png$/, 'a .png file name inside examples/');
+
+export const ExampleImageSchema = z.strictObject({
+  /** The validation image's id (file stem or scene id). */
+  id: z.string().max(200),
+  input: FileName,
+  label: FileName,
+  prediction: FileName,
+});
+
+export const ExamplesIndexSchema = z.strictObject({
+  schema: z.literal(EXAMPLES_SCHEMA_VERSION),
+  /** What the PNGs show: label maps are palette PNGs whose index is the class (255 = ignore). */
+  kind: z.literal('segmentation'),
+  classNames: z.array(z.string()).max(1000),
+  images: z.array(ExampleImageSchema).max(64),
+});
+
+export type ExamplesIndex = z.infer<typeof ExamplesIndexSchema>;
