@@ -31,8 +31,9 @@ test('NaN scores never count as correct', () => {
 
 test('cosine schedule: base lr at step 0, half at the middle, ~0 at the end; constant stays', () => {
   const r = { ...DEFAULT_RECIPE, optimizer: { ...DEFAULT_RECIPE.optimizer, lr: 0.2 } };
-  assert.equal(learningRate(r, 0, 100), 0.2);
-  assert.ok(Math.abs(learningRate(r, 50, 100) - 0.1) < 1e-12);
-  assert.ok(learningRate(r, 99, 100) < 0.2 * 0.001);
-  assert.equal(learningRate({ ...r, schedule: 'constant' }, 99, 100), 0.2);
+  const run = { totalSteps: 100, stepsPerEpoch: 10 };
+  assert.equal(learningRate(r, 0, run), 0.2);
+  assert.ok(Math.abs(learningRate(r, 50, run) - 0.1) < 1e-12);
+  assert.ok(learningRate(r, 99, run) < 0.2 * 0.001);
+  assert.equal(learningRate({ ...r, schedule: 'constant' }, 99, run), 0.2);
 });
