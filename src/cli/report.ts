@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { UserError } from '../engine/errors.js';
 import { formatProblems, listPaperTables, REPORT_FORMATS, renderReport, reportFromDir, writeReport, type ReportFormat } from '../report/index.js';
 
 interface ReportArgs {
@@ -8,6 +9,8 @@ interface ReportArgs {
   metric?: string[];
   paper?: string;
   paperModel?: string;
+  paperAcrossDatasets?: boolean;
+  convergenceTolerance?: number;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -30,11 +33,29 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         type: 'string',
         describe: 'paper column for models the paper does not have, e.g. resnet164, or resnet20=resnet164,...',
       })
+      .option('paper-across-datasets', {
+        type: 'boolean',
+        describe: "compare with the paper table even when it reports another dataset (e.g. Fashion-MNIST runs beside Table 2's CIFAR-10): the ranking and the power check, not the absolute values",
+      })
+      .option('convergence-tolerance', {
+        type: 'number',
+        describe: "convergence epoch: the first epoch whose validation loss is within this many percent of the run's final one (default 5)",
+      })
       .example('ash report results/smoke', 'the table in Markdown on stdout')
       .example('ash report results/smoke --out report/', 'report.{md,csv,tex,html,json} and figures/*.svg')
       .example('ash report results/table2 --paper table2-cifar10 --metric top1,top5', 'beside the paper\'s Table 2') as never,
   handler: async (args) => {
-    const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel });
+    const tolerance = args.convergenceTolerance;
+    if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= 100)) {
+      throw new UserError(`--convergence-tolerance: expected a percentage between 0 and 100, got ${tolerance}`);
+    }
+    const report = reportFromDir(args.results, {
+      metrics: args.metric,
+      paper: args.paper,
+      paperModel: args.paperModel,
+      paperAcrossDatasets: args.paperAcrossDatasets ?? false,
+      ...(tolerance !== undefined ? { convergenceTolerance: tolerance / 100 } : {}),
+    });
     if (report.problems.length > 0) process.stderr.write(`ash report: skipped files:\n${formatProblems(report.problems)}\n`);
     for (const note of report.notes) process.stderr.write(`ash report: note: ${note}\n`);
     if (args.out) {

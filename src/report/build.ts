@@ -5,6 +5,8 @@ import type { LoadedResult, LoadedResults, LoadProblem, SweepInfo } from './load
 import { runMetadata, type RunMetadata } from './metadata.js';
 import { loadPaperTable, PAPER_DATA_DIR, type PaperTable } from './paper.js';
 import { buildTables, validatePaperModelOption, type ReportTable } from './table.js';
+import { DEFAULT_CONVERGENCE_TOLERANCE, sweepClaims, type SweepClaims } from './claims.js';
+import { tablePower } from './power-check.js';
 
 export interface ReportOptions {
   /** Metric keys to tabulate; default: the primary metric of each task in the results (top1, miou, map50). */
@@ -14,6 +16,10 @@ export interface ReportOptions {
   /** Paper column for our models that have none (see PaperOptions.paperModel). */
   paperModel?: string;
   paperDir?: string;
+  /** Compare with the paper table even when it reports another dataset (see PaperOptions.acrossDatasets). */
+  paperAcrossDatasets?: boolean;
+  /** Convergence epoch tolerance as a fraction of the final validation loss; default 0.05. */
+  convergenceTolerance?: number;
 }
 
 export interface SweepReport {
@@ -23,6 +29,8 @@ export interface SweepReport {
   tables: ReportTable[];
   metadata: RunMetadata;
   paperTable?: PaperTable;
+  /** Convergence epochs, ASH's learned z and k, time and memory per activation. */
+  claims: SweepClaims;
 }
 
 export interface Report {
@@ -89,8 +97,18 @@ export function buildReport(loaded: LoadedResults, options: ReportOptions = {}):
     const runs = loaded.results.filter((r) => r.sweep === sweep);
     const sweepRows = rows.filter((r) => r.sweep === sweep);
     const paperTable = sweepPaperTable(sweep, runs, options, explicit, loaded.sweeps.get(sweep), notes);
-    const tables = buildTables(sweepRows, paperTable ? { table: paperTable, paperModel: options.paperModel } : undefined, metrics);
-    return { sweep, results: runs, rows: sweepRows, tables, metadata: runMetadata(runs), ...(paperTable ? { paperTable } : {}) };
+    const paperOptions = paperTable ? { table: paperTable, paperModel: options.paperModel, acrossDatasets: options.paperAcrossDatasets ?? false } : undefined;
+    const tables = buildTables(sweepRows, paperOptions, metrics);
+    if (paperTable) for (const table of tables) if (table.paper) table.power = tablePower(table, paperTable);
+    return {
+      sweep,
+      results: runs,
+      rows: sweepRows,
+      tables,
+      metadata: runMetadata(runs),
+      ...(paperTable ? { paperTable } : {}),
+      claims: sweepClaims(runs, options.convergenceTolerance ?? DEFAULT_CONVERGENCE_TOLERANCE),
+    };
   });
   if (options.paperModel && !explicit && sweeps.every((s) => !s.paperTable)) {
     notes.push('--paper-model has no effect without --paper (or a sweep naming its paper table)');

@@ -7,6 +7,7 @@ import type { AggregateRow } from './aggregate.js';
 import { metricInfo, type MetricInfo } from '../tasks/catalog.js';
 import { datasetDisplayName, modelDisplayName, paperActivationLabel, paperModelKey, paperOrder, PAPER_ACTIVATION_ORDER, PAPER_MODEL_ORDER } from './names.js';
 import { paperEntry, paperModels, type PaperTable } from './paper.js';
+import type { ColumnPower } from './power-check.js';
 
 export interface PaperCell {
   mean: number;
@@ -66,12 +67,19 @@ export interface ReportTable {
   typicalRuns: number;
   paper?: { id: string; notes: string[] };
   notes: string[];
+  /** With a paper comparison: per column, the seeds needed to detect the paper's ASH gap (power-check.ts). */
+  power?: ColumnPower[];
 }
 
 export interface PaperOptions {
   table: PaperTable;
   /** `--paper-model`: 'resnet164' for every column without a paper column, or 'resnet20=resnet164,...'. */
   paperModel?: string;
+  /**
+   * Compare with a paper table of another dataset (a Fashion-MNIST run beside Table 2's CIFAR-10): the absolute
+   * numbers differ, the ranking, ASH's place and the gap the power check uses are still the paper's claim.
+   */
+  acrossDatasets?: boolean;
 }
 
 /** Runs behind a cell, finished or not. */
@@ -193,7 +201,12 @@ function buildTable(rows: readonly AggregateRow[], sweep: string, dataset: strin
   const models = paperOrder([...new Set(rows.map((r) => r.model))], PAPER_MODEL_ORDER, (m) => paperModelKey(m), (m) => m);
 
   let compare: PaperOptions | undefined = paper;
-  if (paper && paper.table.dataset !== dataset) {
+  if (paper && paper.table.dataset !== dataset && paper.acrossDatasets) {
+    notes.push(
+      `${paper.table.id} reports ${datasetDisplayName(paper.table.dataset)}, this table is ${datasetDisplayName(dataset)}: ` +
+        'compared on request (--paper-across-datasets); read the ranking, not the differences',
+    );
+  } else if (paper && paper.table.dataset !== dataset) {
     notes.push(`${paper.table.id} reports ${datasetDisplayName(paper.table.dataset)}, this table is ${datasetDisplayName(dataset)}: not compared`);
     compare = undefined;
   } else if (paper && !paper.table.entries.some((e) => e.metric === metric.key)) {

@@ -38,6 +38,14 @@ export function readJobSpec(dir: string): JobSpec {
   return parsed.data;
 }
 
+/**
+ * The job process's peak resident memory so far in MiB (getrusage's ru_maxrss, which Node gives in KiB): what
+ * a run of this model and activation costs in memory, recorded so the report can compare activations.
+ */
+export function peakRssMB(): number {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
 function send(message: JobMessage): void {
   // Only when started by a sweep (with an IPC channel); by hand there is nobody to tell.
   if (process.connected) process.send?.(message);
@@ -97,6 +105,8 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         hooks.onStep?.(p);
       },
       onEpoch: (record) => {
+        // The epoch record is open (looseObject): its peak memory so far rides along in metrics.jsonl and history.
+        (record as { peakRssMB?: number }).peakRssMB = peakRssMB();
         appendJsonLine(metricsPath, record);
         log.info(record, 'epoch');
         send({ type: 'epoch', record });
@@ -121,6 +131,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         host: hostname(),
         pid: process.pid,
         cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES,
+        peakRssMB: peakRssMB(),
         ...(resumeFrom ? { resumedFromEpoch: resumeFrom.epoch } : {}),
       },
       startedAt: startedAt.toISOString(),
