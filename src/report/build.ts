@@ -15,9 +15,9 @@ export interface ReportOptions {
   paper?: string;
   /** Paper column for our models that have none (see PaperOptions.paperModel). */
   paperModel?: string;
+  /** Our dataset that stands in for the paper table's (e.g. fashion-scenes for ADE20K): its tables are compared too (see PaperOptions.standIn). */
+  paperDataset?: string;
   paperDir?: string;
-  /** Compare with the paper table even when it reports another dataset (see PaperOptions.acrossDatasets). */
-  paperAcrossDatasets?: boolean;
   /** Convergence epoch tolerance as a fraction of the final validation loss; default 0.05. */
   convergenceTolerance?: number;
 }
@@ -97,8 +97,7 @@ export function buildReport(loaded: LoadedResults, options: ReportOptions = {}):
     const runs = loaded.results.filter((r) => r.sweep === sweep);
     const sweepRows = rows.filter((r) => r.sweep === sweep);
     const paperTable = sweepPaperTable(sweep, runs, options, explicit, loaded.sweeps.get(sweep), notes);
-    const paperOptions = paperTable ? { table: paperTable, paperModel: options.paperModel, acrossDatasets: options.paperAcrossDatasets ?? false } : undefined;
-    const tables = buildTables(sweepRows, paperOptions, metrics);
+    const tables = buildTables(sweepRows, paperTable ? { table: paperTable, paperModel: options.paperModel, standIn: options.paperDataset } : undefined, metrics);
     if (paperTable) for (const table of tables) if (table.paper) table.power = tablePower(table, paperTable);
     return {
       sweep,

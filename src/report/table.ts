@@ -76,10 +76,10 @@ export interface PaperOptions {
   /** `--paper-model`: 'resnet164' for every column without a paper column, or 'resnet20=resnet164,...'. */
   paperModel?: string;
   /**
-   * Compare with a paper table of another dataset (a Fashion-MNIST run beside Table 2's CIFAR-10): the absolute
-   * numbers differ, the ranking, ASH's place and the gap the power check uses are still the paper's claim.
+   * `--paper-dataset`: our dataset that stands in for the table's (a CPU proxy such as fashion-scenes for ADE20K).
+   * Its tables are compared with a note: the values differ by construction, the ranking is what carries over.
    */
-  acrossDatasets?: boolean;
+  standIn?: string;
 }
 
 /** Runs behind a cell, finished or not. */
@@ -201,12 +201,14 @@ function buildTable(rows: readonly AggregateRow[], sweep: string, dataset: strin
   const models = paperOrder([...new Set(rows.map((r) => r.model))], PAPER_MODEL_ORDER, (m) => paperModelKey(m), (m) => m);
 
   let compare: PaperOptions | undefined = paper;
-  if (paper && paper.table.dataset !== dataset && paper.acrossDatasets) {
+  const standIn = paper?.standIn !== undefined && paper.standIn === dataset && paper.table.dataset !== dataset;
+  if (standIn) {
     notes.push(
-      `${paper.table.id} reports ${datasetDisplayName(paper.table.dataset)}, this table is ${datasetDisplayName(dataset)}: ` +
-        'compared on request (--paper-across-datasets); read the ranking, not the differences',
+      `${datasetDisplayName(dataset)} stands in for ${datasetDisplayName(paper!.table.dataset)} (--paper-dataset): ` +
+        `the values are not comparable, compare the ranking (Kendall's τ, best activation)`,
     );
-  } else if (paper && paper.table.dataset !== dataset) {
+  }
+  if (paper && paper.table.dataset !== dataset && !standIn) {
     notes.push(`${paper.table.id} reports ${datasetDisplayName(paper.table.dataset)}, this table is ${datasetDisplayName(dataset)}: not compared`);
     compare = undefined;
   } else if (paper && !paper.table.entries.some((e) => e.metric === metric.key)) {

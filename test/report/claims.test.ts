@@ -87,7 +87,7 @@ test('power under a paper table: seeds the paper gap needs at the measured sprea
   const plain = renderMarkdown(reportFromDir(dir, { paper: 'table2-cifar10', paperModel: 'resnet20=resnet164' }));
   assert.doesNotMatch(plain, /Statistical power/);
   assert.match(plain, /not compared/);
-  const report = reportFromDir(dir, { paper: 'table2-cifar10', paperModel: 'resnet20=resnet164', paperAcrossDatasets: true });
+  const report = reportFromDir(dir, { paper: 'table2-cifar10', paperModel: 'resnet20=resnet164', paperDataset: 'fashion-mnist' });
   const power = report.sweeps[0]!.tables[0]!.power!;
   assert.equal(power.length, 1);
   // Table 2, ResNet-164: ASH 95.7, best baseline Swish 95.5 -> gap 0.2. Ours: ASH 95.0/95.2/95.4 and Swish
@@ -99,7 +99,7 @@ test('power under a paper table: seeds the paper gap needs at the measured sprea
   assert.equal(power[0]!.seedsNeeded, 17);
   assert.ok(Math.abs(power[0]!.presentPower! - 0.159) < 0.002, String(power[0]!.presentPower));
   const md = renderMarkdown(report);
-  assert.match(md, /compared on request/);
+  assert.match(md, /Fashion-MNIST stands in for CIFAR-10 \(--paper-dataset\)/);
   assert.match(md, /Statistical power \(two-sided Welch test, α = 0\.05, target power 0\.8/);
   assert.match(md, /- resnet20 \(paper ResNet-164\): the paper puts ASH \+0\.20 vs Swish; .*17 seeds per activation detect it with power 0\.8; this sweep's power: 0\.16 \(could not have detected it\)\./);
   const html = renderHtml(report, { sweeps: new Map(), shared: [] });
