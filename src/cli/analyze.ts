@@ -1,4 +1,6 @@
 // `ash analyze <what>`: look inside trained runs. One subcommand per analysis; add one by adding its module to SUBCOMMANDS.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { analyzeAshRuns, DEFAULT_ANALYSIS_SAMPLES, renderAshAnalysisMarkdown } from '../runner/ash-analysis.js';
 
@@ -7,6 +9,7 @@ interface AnalyzeAshArgs {
   samples: number;
   json: boolean;
   backend: string;
+  out?: string;
 }
 
 const analyzeAshCommand: CommandModule<object, AnalyzeAshArgs> = {
@@ -17,13 +20,23 @@ const analyzeAshCommand: CommandModule<object, AnalyzeAshArgs> = {
       .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'run folders (result.json and model/), sweep folders or results folders' })
       .option('samples', { type: 'number', default: DEFAULT_ANALYSIS_SAMPLES, describe: 'test images to feed through each model (the first N of the test split)' })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' })
+      .option('out', { type: 'string', describe: 'write ash-analysis.md and ash-analysis.json into this folder instead of printing' })
       .option('backend', { type: 'string', default: 'wasm', describe: 'backend for the forward passes (wasm, cpu, tensorflow, ...)' })
       .example('ash analyze ash results/reproduction', 'every ASH run of a results folder, as Markdown tables')
-      .example('ash analyze ash runs/ash-s1 --samples 1000 --json', 'one run, 1000 test images, as JSON') as never,
+      .example('ash analyze ash runs/ash-s1 --samples 1000 --json', 'one run, 1000 test images, as JSON')
+      .example('ash analyze ash results/reproduction --out reports/reproduction-cpu', 'ash-analysis.md and .json into a report folder') as never,
   handler: async (args) => {
     const analysis = await analyzeAshRuns(args.runs, { samples: args.samples, backend: args.backend });
     for (const s of analysis.skipped) process.stderr.write(`ash analyze: skipped ${s.dir}: ${s.reason}\n`);
-    process.stdout.write(args.json ? `${JSON.stringify(analysis, null, 2)}\n` : renderAshAnalysisMarkdown(analysis));
+    const json = `${JSON.stringify(analysis, null, 2)}\n`;
+    if (args.out) {
+      mkdirSync(args.out, { recursive: true });
+      writeFileSync(join(args.out, 'ash-analysis.md'), renderAshAnalysisMarkdown(analysis));
+      writeFileSync(join(args.out, 'ash-analysis.json'), json);
+      process.stderr.write(`ash analyze: ${analysis.runs.length} run(s) analysed; wrote ash-analysis.md and ash-analysis.json to ${args.out}\n`);
+      return;
+    }
+    process.stdout.write(args.json ? json : renderAshAnalysisMarkdown(analysis));
   },
 };
 

@@ -115,6 +115,15 @@ function range(values: readonly number[]): { mean: number; min: number; max: num
   return { mean: values.reduce((s, v) => s + v, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
 }
 
+/**
+ * The k an ASH run started from: its k, else the k its z stands for, else the registry's default z = 0 (k = 50%),
+ * as activations/registry.ts thresholdZ resolves them.
+ */
+export function initialK(activation: Record<string, unknown>): number {
+  if (typeof activation.k === 'number') return activation.k;
+  return keptFractionOfZ(typeof activation.z === 'number' ? activation.z : 0);
+}
+
 function ashParamsRows(runs: readonly LoadedResult[]): AshParamsRow[] {
   const byModel = new Map<string, LoadedResult[]>();
   for (const run of finished(runs)) {
@@ -132,8 +141,8 @@ function ashParamsRows(runs: readonly LoadedResult[]): AshParamsRow[] {
       const alphas = states.map((s) => s.alpha).filter((v): v is number => v !== null && Number.isFinite(v));
       if (zs.length === 0 || alphas.length === 0) return [];
       const z = range(zs);
-      const initialKs = [...new Set(group.map((r) => (r.result.spec.activation as { k?: unknown }).k))];
-      const initialK = initialKs.length === 1 && typeof initialKs[0] === 'number' ? initialKs[0] : null;
+      const initialKs = [...new Set(group.map((r) => initialK(r.result.spec.activation)))];
+      const startK = initialKs.length === 1 ? initialKs[0]! : null;
       return [
         {
           model,
@@ -144,7 +153,7 @@ function ashParamsRows(runs: readonly LoadedResult[]): AshParamsRow[] {
           // k falls as z rises: the smallest z keeps the most.
           k: { ofMeanZ: keptFractionOfZ(z.mean), min: keptFractionOfZ(z.max), max: keptFractionOfZ(z.min) },
           alpha: range(alphas),
-          initialK,
+          initialK: startK,
         },
       ];
     });

@@ -7,8 +7,9 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../engine/errors.js';
 import { initEngine } from '../engine/backend.js';
 import { loadTrainingData } from '../data/registry.js';
-import { analyzeAshModel, type AshLayerAnalysis } from '../tasks/classification/ash-analysis.js';
+import { analyzeAshModel, ashLayersOf, type AshLayerAnalysis } from '../tasks/classification/ash-analysis.js';
 import { loadResults, type LoadedResult } from '../report/load.js';
+import { fixed as fixedDigits, MISSING } from '../report/cell-text.js';
 import { loadLayersModelFromDir, MODEL_DIR } from './model-files.js';
 
 export const DEFAULT_ANALYSIS_SAMPLES = 256;
@@ -66,12 +67,13 @@ export async function analyzeAshRuns(paths: readonly string[], options: { sample
       }
       const model = await loadLayersModelFromDir(join(dir, MODEL_DIR));
       try {
-        const data = await loadTrainingData(spec.dataset, spec.data);
-        const layers = await analyzeAshModel(model, data, samples);
-        if (layers.length === 0) {
+        // Before reading any data: most runs of a sweep are other activations.
+        if (ashLayersOf(model).length === 0) {
           skip(`activation ${spec.activation.name}: the model has no ASH layer`);
           continue;
         }
+        const data = await loadTrainingData(spec.dataset, spec.data);
+        const layers = await analyzeAshModel(model, data, samples);
         analysis.runs.push({
           dir,
           jobId: run.result.jobId,
@@ -91,7 +93,7 @@ export async function analyzeAshRuns(paths: readonly string[], options: { sample
 }
 
 function fixed(value: number, digits: number): string {
-  return Number.isFinite(value) ? value.toFixed(digits) : '—';
+  return Number.isFinite(value) ? fixedDigits(value, digits) : MISSING;
 }
 
 function percent(value: number): string {

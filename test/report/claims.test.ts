@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { convergenceEpoch, runPeakRssMB } from '../../src/report/claims.js';
+import { convergenceEpoch, initialK, runPeakRssMB } from '../../src/report/claims.js';
 import { renderHtml, renderMarkdown, reportFromDir } from '../../src/report/index.js';
 import { tempDir, writeResultsV2, type FixtureEpoch, type FixtureRun } from './fixtures.js';
 import { upgradeEpochRecord } from '../../src/contract/result.js';
@@ -115,4 +115,11 @@ test('peak memory: env.peakRssMB first, else the largest per-epoch value, else n
   assert.equal(runPeakRssMB(result({ peakRssMB: 512.5 }, [100])), 512.5);
   assert.equal(runPeakRssMB(result({}, [100, 300, 200])), 300);
   assert.equal(runPeakRssMB(result({}, [undefined])), null);
+});
+
+test("the k an ASH run started from: its k, else its z's, else the registry's z = 0", () => {
+  assert.equal(initialK({ name: 'ash', k: 0.3 }), 0.3);
+  // 1 - Phi(1.959964) = 0.025
+  assert.ok(Math.abs(initialK({ name: 'ash', z: 1.959963984540054 }) - 0.025) < 1e-12);
+  assert.equal(initialK({ name: 'ash', alpha: 1 }), 0.5);
 });
