@@ -164,12 +164,10 @@ function meanEpochSeconds(history: History): number | null {
   return seconds.length === 0 ? null : seconds.reduce((s, v) => s + v, 0) / seconds.length;
 }
 
-/** The peak memory a run recorded: env.peakRssMB, else the largest per-epoch peakRssMB. */
+/** The peak memory a run recorded (env.peakRssMB, written by the job process since this report section exists). */
 export function runPeakRssMB(result: LoadedResult['result']): number | null {
-  const fromEnv = result.env.peakRssMB;
-  if (typeof fromEnv === 'number' && Number.isFinite(fromEnv)) return fromEnv;
-  const perEpoch = result.history.map((r) => (r as { peakRssMB?: unknown }).peakRssMB).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  return perEpoch.length > 0 ? Math.max(...perEpoch) : null;
+  const value = result.env.peakRssMB;
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function costRows(runs: readonly LoadedResult[]): CostRow[] {

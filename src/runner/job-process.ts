@@ -40,7 +40,8 @@ export function readJobSpec(dir: string): JobSpec {
 
 /**
  * The job process's peak resident memory so far in MiB (getrusage's ru_maxrss, which Node gives in KiB): what
- * a run of this model and activation costs in memory, recorded so the report can compare activations.
+ * a run of this model and activation costs in memory, recorded in env so the report can compare activations.
+ * Not in the epoch records: those must be identical when the same run is repeated or resumed.
  */
 export function peakRssMB(): number {
   return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
@@ -105,8 +106,6 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         hooks.onStep?.(p);
       },
       onEpoch: (record) => {
-        // The epoch record is open (looseObject): its peak memory so far rides along in metrics.jsonl and history.
-        (record as { peakRssMB?: number }).peakRssMB = peakRssMB();
         appendJsonLine(metricsPath, record);
         log.info(record, 'epoch');
         send({ type: 'epoch', record });

@@ -155,7 +155,6 @@ export interface FixtureEpoch {
   valLoss: number | null;
   top1?: number;
   seconds?: number;
-  peakRssMB?: number;
   ash?: { layer: string; z: number; alpha: number }[];
 }
 
@@ -183,7 +182,6 @@ export function makeResultV2(run: FixtureRun, epochs: readonly FixtureEpoch[], e
         metrics: { valLoss: e.valLoss, top1: e.top1 ?? top1, top5: 99 },
       };
       if (e.ash) record.ash = e.ash;
-      if (e.peakRssMB !== undefined) record.peakRssMB = e.peakRssMB;
       return record;
     }),
     env: { ...(base.env as Record<string, unknown>), ...env },
