@@ -64,7 +64,7 @@ test('the soft fraction is the mean of the real layer gate y / x (Eq. 10 on the 
     const z = 0.7;
     const alpha = 1.8;
     const y = ashCustomGrad(x, tf.scalar(z), tf.scalar(alpha), { stats, epsilon: 1e-5, stopStatsGradient: false });
-    const gate = tf.div(y, x).dataSync();
+    const gate = tf.div(y, x).dataSync() as Float32Array;
     const expected = gate.reduce((a, b) => a + b, 0) / gate.length;
     const view = statsView(x, stats);
     const acc = new GateStatsAccumulator(z, alpha, 1e-5);
