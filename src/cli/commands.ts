@@ -1,5 +1,6 @@
 // The list of `ash` commands. Add a command by adding its module here (one line, keep it sorted).
 import type { CommandModule } from 'yargs';
+import { analyzeCommand } from './analyze.js';
 import { benchCommand } from './bench.js';
 import { datasetsCommand } from './datasets.js';
 import { doctorCommand } from './doctor.js';
@@ -14,4 +15,4 @@ import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, evalCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand, paperCommand];
+export const commands: CommandModule<any, any>[] = [doctorCommand, datasetsCommand, trainCommand, evalCommand, reportCommand, validateCommand, sweepCommand, statusCommand, jobCommand, modelsCommand, benchCommand, paperCommand, analyzeCommand];

@@ -3,8 +3,11 @@
 // one of the values, so it is an error instead.
 import { UserError } from '../engine/errors.js';
 
-/** Flags that take one value per use and keep them all (--set a=1 --set b=2). */
-export const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['set', 'sbatch', 'metric']);
+/**
+ * Flags that take one value per use and keep them all (--set a=1 --set b=2), and variadic positionals, which
+ * yargs hands over as arrays too (`ash analyze ash <runs..>`).
+ */
+export const REPEATABLE_FLAGS: ReadonlySet<string> = new Set(['set', 'sbatch', 'metric', 'runs']);
 
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

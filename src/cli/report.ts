@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { UserError } from '../engine/errors.js';
 import { formatProblems, listPaperTables, REPORT_FORMATS, renderReport, reportFromDir, writeReport, type ReportFormat } from '../report/index.js';
 
 interface ReportArgs {
@@ -9,6 +10,7 @@ interface ReportArgs {
   paper?: string;
   paperModel?: string;
   paperDataset?: string;
+  convergenceTolerance?: number;
 }
 
 export const reportCommand: CommandModule<object, ReportArgs> = {
@@ -35,11 +37,25 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
         type: 'string',
         describe: "our dataset standing in for the paper table's, compared by ranking, e.g. fashion-scenes for table6-ade20k",
       })
+      .option('convergence-tolerance', {
+        type: 'number',
+        describe: "convergence epoch: the first epoch whose validation loss is within this many percent of the run's final one (default 5)",
+      })
       .example('ash report results/smoke', 'the table in Markdown on stdout')
       .example('ash report results/smoke --out report/', 'report.{md,csv,tex,html,json} and figures/*.svg')
       .example('ash report results/table2 --paper table2-cifar10 --metric top1,top5', 'beside the paper\'s Table 2') as never,
   handler: async (args) => {
-    const report = reportFromDir(args.results, { metrics: args.metric, paper: args.paper, paperModel: args.paperModel, paperDataset: args.paperDataset });
+    const tolerance = args.convergenceTolerance;
+    if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= 100)) {
+      throw new UserError(`--convergence-tolerance: expected a percentage between 0 and 100, got ${tolerance}`);
+    }
+    const report = reportFromDir(args.results, {
+      metrics: args.metric,
+      paper: args.paper,
+      paperModel: args.paperModel,
+      paperDataset: args.paperDataset,
+      ...(tolerance !== undefined ? { convergenceTolerance: tolerance / 100 } : {}),
+    });
     if (report.problems.length > 0) process.stderr.write(`ash report: skipped files:\n${formatProblems(report.problems)}\n`);
     for (const note of report.notes) process.stderr.write(`ash report: note: ${note}\n`);
     if (args.out) {

@@ -5,6 +5,8 @@ import type { LoadedResult, LoadedResults, LoadProblem, SweepInfo } from './load
 import { runMetadata, type RunMetadata } from './metadata.js';
 import { loadPaperTable, PAPER_DATA_DIR, type PaperTable } from './paper.js';
 import { buildTables, validatePaperModelOption, type ReportTable } from './table.js';
+import { DEFAULT_CONVERGENCE_TOLERANCE, sweepClaims, type SweepClaims } from './claims.js';
+import { tablePower } from './power-check.js';
 
 export interface ReportOptions {
   /** Metric keys to tabulate; default: the primary metric of each task in the results (top1, miou, map50). */
@@ -16,6 +18,8 @@ export interface ReportOptions {
   /** Our dataset that stands in for the paper table's (e.g. fashion-scenes for ADE20K): its tables are compared too (see PaperOptions.standIn). */
   paperDataset?: string;
   paperDir?: string;
+  /** Convergence epoch tolerance as a fraction of the final validation loss; default 0.05. */
+  convergenceTolerance?: number;
 }
 
 export interface SweepReport {
@@ -25,6 +29,8 @@ export interface SweepReport {
   tables: ReportTable[];
   metadata: RunMetadata;
   paperTable?: PaperTable;
+  /** Convergence epochs, ASH's learned z and k, time and memory per activation. */
+  claims: SweepClaims;
 }
 
 export interface Report {
@@ -92,7 +98,16 @@ export function buildReport(loaded: LoadedResults, options: ReportOptions = {}):
     const sweepRows = rows.filter((r) => r.sweep === sweep);
     const paperTable = sweepPaperTable(sweep, runs, options, explicit, loaded.sweeps.get(sweep), notes);
     const tables = buildTables(sweepRows, paperTable ? { table: paperTable, paperModel: options.paperModel, standIn: options.paperDataset } : undefined, metrics);
-    return { sweep, results: runs, rows: sweepRows, tables, metadata: runMetadata(runs), ...(paperTable ? { paperTable } : {}) };
+    if (paperTable) for (const table of tables) if (table.paper) table.power = tablePower(table, paperTable);
+    return {
+      sweep,
+      results: runs,
+      rows: sweepRows,
+      tables,
+      metadata: runMetadata(runs),
+      ...(paperTable ? { paperTable } : {}),
+      claims: sweepClaims(runs, options.convergenceTolerance ?? DEFAULT_CONVERGENCE_TOLERANCE),
+    };
   });
   if (options.paperModel && !explicit && sweeps.every((s) => !s.paperTable)) {
     notes.push('--paper-model has no effect without --paper (or a sweep naming its paper table)');

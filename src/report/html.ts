@@ -8,6 +8,7 @@ import { ENV_MEANINGS, formatDuration, type RunMetadata } from './metadata.js';
 import { fixed } from './cell-text.js';
 import { perSeedTables, type PerSeedTable } from './per-seed.js';
 import type { ReportTable, TableCell } from './table.js';
+import { claimTables, powerLines, type TextTable } from './claims-text.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -78,6 +79,14 @@ export function renderHtmlTable(table: ReportTable): string {
     .map((v) => `<tr><td>${escapeHtml(v.label)}</td>${table.columns.map((c) => `<td${span}>${escapeHtml(v.text(c.verdict))}</td>`).join('')}</tr>`)
     .join('\n');
   const notes = [...table.notes.map((n) => `Note: ${n}`), ...(table.paper ? table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`) : [])];
+  const power = powerLines(table);
+  const powerHtml =
+    power.length > 0
+      ? `<div class="power" data-metric="${escapeHtml(table.metric.key)}"><p class="note">${escapeHtml(power[0]!)}</p><ul class="note">${power
+          .slice(1)
+          .map((l) => `<li>${escapeHtml(l)}</li>`)
+          .join('')}</ul></div>`
+      : '';
   return [
     `<table class="results" data-sweep="${escapeHtml(table.sweep)}" data-dataset="${escapeHtml(table.dataset)}" data-metric="${escapeHtml(table.metric.key)}">`,
     `<caption>${escapeHtml(tableCaption(table))}</caption>`,
@@ -87,6 +96,18 @@ export function renderHtmlTable(table: ReportTable): string {
     '</table>',
     `<p class="legend">${escapeHtml(legend(table))}</p>`,
     ...notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`),
+    powerHtml,
+  ].join('\n');
+}
+
+export function renderHtmlTextTable(sweep: string, table: TextTable): string {
+  return [
+    `<table class="results ${table.id}" data-sweep="${escapeHtml(sweep)}" data-table="${table.id}">`,
+    `<caption>${escapeHtml(table.caption)}</caption>`,
+    `<thead><tr>${table.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead>`,
+    `<tbody>\n${table.rows.map((row) => `<tr>${row.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`).join('\n')}\n</tbody>`,
+    '</table>',
+    `<p class="legend">${escapeHtml(table.legend)}</p>`,
   ].join('\n');
 }
 
@@ -181,6 +202,7 @@ function renderSweep(sweep: SweepReport, figures: readonly Figure[], examples: r
     `<h2>Sweep ${escapeHtml(sweep.sweep)}</h2>`,
     '<h3>Results</h3>',
     sweep.tables.length > 0 ? sweep.tables.map(renderHtmlTable).join('\n') : '<p>No table: no run recorded the requested metric.</p>',
+    ...claimTables(sweep.claims).map((t) => `<h3>${escapeHtml(t.caption)}</h3>\n${renderHtmlTextTable(sweep.sweep, t)}`),
     figures.length > 0 ? `<h3>Figures</h3>\n${figures.map(renderFigure).join('\n')}` : '',
     '<h3>Every run</h3>',
     '<p class="legend">The value each seed reached, which the mean ± CI above summarises; diverged and failed runs are named.</p>',

@@ -11,6 +11,7 @@ import { renderJson } from './json.js';
 import { renderLatex } from './latex.js';
 import { formatProblems, loadResults } from './load.js';
 import { renderMarkdown, renderMarkdownSweep, renderProblems } from './markdown.js';
+import { renderRunsCsv } from './runs-csv.js';
 
 export { buildReport } from './build.js';
 export type { Report, ReportOptions, SweepReport } from './build.js';
@@ -20,7 +21,7 @@ export { loadPaperTable, listPaperTables } from './paper.js';
 export type { PaperTable, PaperEntry } from './paper.js';
 export { reportRows } from './json.js';
 export type { JsonReportRow } from './json.js';
-export { renderMarkdown, renderCsv, renderLatex, renderJson, renderHtml };
+export { renderMarkdown, renderCsv, renderLatex, renderJson, renderHtml, renderRunsCsv };
 
 export const REPORT_FORMATS = ['md', 'csv', 'tex', 'html', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -73,7 +74,7 @@ export async function renderReport(report: Report, format: ReportFormat, figures
 }
 
 /**
- * Writes report.<ext> for each format plus figures/*.svg into outDir; with several sweeps, also one
+ * Writes report.<ext> for each format plus figures/*.svg into outDir (and runs.csv, a row per run, with csv); with several sweeps, also one
  * report-<sweep>.html per sweep. Returns the paths written.
  */
 export async function writeReport(report: Report, outDir: string, formats: readonly ReportFormat[] = REPORT_FORMATS): Promise<string[]> {
@@ -86,6 +87,8 @@ export async function writeReport(report: Report, outDir: string, formats: reado
   const figures = await reportFigures(report);
   for (const figure of [...figures.shared, ...[...figures.sweeps.values()].flat()]) write(join(outDir, 'figures', figure.name), figure.svg);
   for (const format of formats) write(join(outDir, `report.${EXTENSIONS[format]}`), await renderReport(report, format, figures));
+  // With the tables' CSV, every run's own numbers beside it.
+  if (formats.includes('csv')) write(join(outDir, 'runs.csv'), renderRunsCsv(report));
   if (formats.includes('html') && report.sweeps.length > 1) {
     for (const sweep of report.sweeps) {
       const name = sweep.sweep.replace(/[^\w.-]+/g, '_');

@@ -3,6 +3,7 @@ import type { Report, SweepReport } from './build.js';
 import { cellText, columnTitle, legend, tableCaption, verdictRows } from './cell-text.js';
 import { metadataLine } from './metadata.js';
 import type { ReportTable, TableCell } from './table.js';
+import { claimTables, powerLines, type TextTable } from './claims-text.js';
 
 function escape(text: string): string {
   return text.replace(/\|/g, '\\|');
@@ -36,7 +37,21 @@ export function renderMarkdownTable(table: ReportTable): string {
   }
   const after = [legend(table), ...table.notes.map((n) => `Note: ${n}`)];
   if (table.paper) after.push(...table.paper.notes.map((n) => `Paper ${table.paper!.id}: ${n}`));
+  const power = powerLines(table);
+  if (power.length > 0) after.push([power[0]!, '', ...power.slice(1).map((l) => `- ${escape(l)}`)].join('\n'));
   return [`### ${escape(tableCaption(table))}`, '', ...lines, '', after.join('\n\n')].join('\n');
+}
+
+export function renderMarkdownTextTable(table: TextTable): string {
+  return [
+    `### ${escape(table.caption)}`,
+    '',
+    `| ${table.header.map(escape).join(' | ')} |`,
+    `|${table.header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`),
+    '',
+    table.legend,
+  ].join('\n');
 }
 
 /** The tables of one sweep with its one-line metadata: what the sweep runner prints at the end. */
@@ -44,6 +59,7 @@ export function renderMarkdownSweep(sweep: SweepReport): string {
   const parts = [`## Sweep ${sweep.sweep}`, '', metadataLine(sweep.metadata)];
   if (sweep.tables.length === 0) parts.push('', 'No table: no run of this sweep recorded the requested metric.');
   for (const table of sweep.tables) parts.push('', renderMarkdownTable(table));
+  for (const table of claimTables(sweep.claims)) parts.push('', renderMarkdownTextTable(table));
   return parts.join('\n');
 }
 

@@ -7,6 +7,7 @@ import type { AggregateRow } from './aggregate.js';
 import { metricInfo, type MetricInfo } from '../tasks/catalog.js';
 import { datasetDisplayName, modelColumnTitle, modelDisplayName, paperActivationLabel, paperModelKey, paperOrder, PAPER_ACTIVATION_ORDER, PAPER_MODEL_ORDER } from './names.js';
 import { paperEntry, paperModels, type PaperTable } from './paper.js';
+import type { ColumnPower } from './power-check.js';
 
 export interface PaperCell {
   mean: number;
@@ -66,6 +67,8 @@ export interface ReportTable {
   typicalRuns: number;
   paper?: { id: string; notes: string[] };
   notes: string[];
+  /** With a paper comparison: per column, the seeds needed to detect the paper's ASH gap (power-check.ts). */
+  power?: ColumnPower[];
 }
 
 export interface PaperOptions {

@@ -38,6 +38,15 @@ export function readJobSpec(dir: string): JobSpec {
   return parsed.data;
 }
 
+/**
+ * The job process's peak resident memory so far in MiB (getrusage's ru_maxrss, which Node gives in KiB): what
+ * a run of this model and activation costs in memory, recorded in env so the report can compare activations.
+ * Not in the epoch records: those must be identical when the same run is repeated or resumed.
+ */
+export function peakRssMB(): number {
+  return Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10;
+}
+
 function send(message: JobMessage): void {
   // Only when started by a sweep (with an IPC channel); by hand there is nobody to tell.
   if (process.connected) process.send?.(message);
@@ -121,6 +130,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         host: hostname(),
         pid: process.pid,
         cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES,
+        peakRssMB: peakRssMB(),
         ...(resumeFrom ? { resumedFromEpoch: resumeFrom.epoch } : {}),
       },
       startedAt: startedAt.toISOString(),

@@ -88,7 +88,7 @@ test('a mistyped flag or command: exit 2 and the likely meaning', { skip }, () =
 });
 
 test("every command's --help has examples and a description for each option; ash --help names the environment variables", { skip }, () => {
-  for (const command of ['doctor', 'datasets', 'datasets list', 'models', 'datasets inspect', 'datasets download', 'models list', 'models summary', 'report', 'validate', 'sweep', 'status', 'bench', 'paper']) {
+  for (const command of ['doctor', 'datasets', 'datasets list', 'models', 'datasets inspect', 'datasets download', 'models list', 'models summary', 'report', 'validate', 'sweep', 'status', 'bench', 'paper', 'analyze ash']) {
     const r = ash(...command.split(' '), '--help');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /\nExamples:\n {2}ash /, `${command} --help has examples`);

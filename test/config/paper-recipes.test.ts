@@ -37,7 +37,7 @@ const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) 
 
 test('every config: each grid model has a schedule and an optimizer the schemas accept', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== 'cifar-activations.yaml');
-  assert.equal(files.length, 6, files.join(', '));
+  assert.equal(files.length, 7, files.join(', '));
   for (const file of files) {
     const config = readMerged(join(DIR, file))!;
     assert.equal(typeof config.paper, 'string', `${file} names its paper table`);
@@ -88,4 +88,25 @@ test('ImageNet (He et al. 2016a / torchvision): batch 256, lr 0.1 /10 at 30 and 
   assert.equal((r.train.augment as { kind: string }).kind, 'random-resized-crop');
   // 1,281,167 images / 256 = 5005 steps per epoch
   close(lr(r, 30 * 5005, 1281167), 0.01, 'epoch 31');
+});
+
+test('the committed CPU reproduction: nine activations x resnet20, wrn16-4 x Fashion-MNIST x 5 seeds, Table 2, one shared recipe', () => {
+  const config = readMerged(join(DIR, 'reproduction-cpu.yaml'))!;
+  const grid = config.grid as { activation: unknown[]; model: string[]; dataset: string[] };
+  assert.deepEqual(grid.activation, ['relu', 'lrelu', 'prelu', 'softplus', 'elu', 'selu', 'gelu', 'swish', { name: 'ash', label: 'ASH' }]);
+  assert.deepEqual(grid.model, ['resnet20', 'wrn16-4']);
+  assert.deepEqual(grid.dataset, ['fashion-mnist']);
+  assert.deepEqual(config.seeds, [1, 2, 3, 4, 5]);
+  assert.equal(config.paper, 'table2-cifar10');
+  assert.equal(config.backend, 'wasm');
+  assert.deepEqual(config.data, { trainLimit: 2000, testLimit: 1000 });
+  // The sizing in the file's comments: 2000 images x 5 epochs at batch 128 is 16 steps an epoch, cosine over the run.
+  for (const model of grid.model) {
+    const r = recipe('reproduction-cpu.yaml', model, 'fashion-mnist');
+    assert.equal(r.train.epochs, 5);
+    assert.equal(r.train.batchSize, 128);
+    assert.equal(r.schedule, 'cosine');
+    assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
+    close(lr(r, 0, 2000), 0.1, `${model} first step`);
+  }
 });

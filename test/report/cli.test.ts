@@ -34,7 +34,16 @@ test('ash report --out writes every format and the figures', () => {
   const out = join(tempDir(), 'out');
   const r = ash('report', root, '--out', out, '--paper', 'table2-cifar10', '--paper-model', 'resnet164');
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(readdirSync(out).sort(), ['figures', 'report.csv', 'report.html', 'report.json', 'report.md', 'report.tex']);
+  assert.deepEqual(readdirSync(out).sort(), ['figures', 'report.csv', 'report.html', 'report.json', 'report.md', 'report.tex', 'runs.csv']);
+  // runs.csv: a row per run with its metrics as recorded (fractions here), convergence epoch (validation loss
+  // 0.7, 0.5, 0.3 in every fixture run: epoch 3), mean epoch seconds and, for ASH, the last epoch's mean z:
+  // seed 1 has z 0.311 and -0.149, mean 0.081. Failed runs have no metrics; 30 runs and the header.
+  const runs = readFileSync(join(out, 'runs.csv'), 'utf8').trim().split('\n');
+  assert.equal(runs.length, 31);
+  assert.equal(runs[0], 'sweep,jobId,label,activation,model,dataset,seed,status,top1,top5,valLoss,epochs,convergenceEpoch,meanEpochSeconds,peakRssMB,ashMeanZ');
+  const ash1 = runs.find((l) => l.startsWith('smoke,ash-resnet20-cifar10-s1,'))!;
+  assert.match(ash1, /^smoke,ash-resnet20-cifar10-s1,ASH,ash,resnet20,cifar10,1,ok,0\.912,0\.99,0\.08799\d*,3,3,12\.5,,0\.08100\d*$/);
+  assert.match(runs.find((l) => l.startsWith('smoke,elu-resnet20-cifar10-s2,'))!, /,2,failed,,,,0,,,,$/);
   assert.deepEqual(readdirSync(join(out, 'figures')).sort(), [
     'activations.svg',
     'smoke-resnet20-cifar10-ASH-params.svg',

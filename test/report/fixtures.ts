@@ -149,3 +149,51 @@ export function goldenRuns(): FixtureRun[] {
   add('resnet20', 'mish', [0.83, 0.84, 0.85]);
   return runs;
 }
+
+/** One epoch of a schema-2 fixture: what the job process writes into history (metrics nested, extras beside). */
+export interface FixtureEpoch {
+  valLoss: number | null;
+  top1?: number;
+  seconds?: number;
+  ash?: { layer: string; z: number; alpha: number }[];
+}
+
+/**
+ * A result.json in schema 2, as the job process writes it today (task, primaryMetric, percent top1, per-epoch
+ * metrics nested under `metrics`, env.peakRssMB), with the given epochs.
+ */
+export function makeResultV2(run: FixtureRun, epochs: readonly FixtureEpoch[], env: Record<string, unknown> = {}): Record<string, unknown> {
+  const base = makeResult({ ...run, epochs: epochs.length });
+  const last = epochs[epochs.length - 1];
+  const top1 = 100 * (run.top1 ?? 0.9);
+  return {
+    ...base,
+    schema: 2,
+    task: 'classification',
+    primaryMetric: 'top1',
+    spec: { ...(base.spec as Record<string, unknown>), task: 'classification' },
+    metrics: base.status === 'failed' ? { top1: null, top5: null, valLoss: null } : { top1, top5: 99, valLoss: last?.valLoss ?? null },
+    history: epochs.map((e, i) => {
+      const record: Record<string, unknown> = {
+        epoch: i + 1,
+        trainLoss: e.valLoss === null ? null : e.valLoss + 0.05,
+        lr: 0.1,
+        seconds: e.seconds ?? 12.5,
+        metrics: { valLoss: e.valLoss, top1: e.top1 ?? top1, top5: 99 },
+      };
+      if (e.ash) record.ash = e.ash;
+      return record;
+    }),
+    env: { ...(base.env as Record<string, unknown>), ...env },
+  };
+}
+
+/** Writes <root>/<sweep>/<jobId>/result.json (schema 2) for each run with its epochs; returns root. */
+export function writeResultsV2(root: string, runs: readonly { run: FixtureRun; epochs: FixtureEpoch[]; env?: Record<string, unknown> }[]): string {
+  for (const { run, epochs, env } of runs) {
+    const dir = join(root, run.sweep ?? 'smoke', jobIdOf(run));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'result.json'), `${JSON.stringify(makeResultV2(run, epochs, env), null, 2)}\n`);
+  }
+  return root;
+}
