@@ -250,7 +250,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
           "training augmentation: auto (the dataset's: random-resized-crop for imagefolder/tiny-imagenet, else pad-crop) | " +
           'pad-crop (random crop from a 4-pixel padding + flip) | random-resized-crop (+ flip) | none (= --no-augment)',
       })
-      .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' }) as never,
+      .option('backend', { type: 'string', default: 'auto', describe: 'auto | tensorflow-gpu | tensorflow | wasm | cpu' })
+      .example('ash train --activation ash --epochs 2 --train-limit 4000 --test-limit 1000 --out runs/ash-s1', 'ResNet-20 with ASH on Fashion-MNIST')
+      .example('ash train --activation relu --seed 2 --out runs/relu-s2 && ash report runs', 'another run beside it, then one table of both')
+      .example('ash train --model unet-small --dataset fashion-scenes --activation swish --out runs/seg', 'a segmenter (the task follows the model)')
+      .example('ash train ... --out runs/ash-s1 --resume', 'continue an interrupted run from its last epoch') as never,
   handler: async (args) => {
     const { spec } = trainJob(args);
     const out = args.out;
