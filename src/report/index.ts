@@ -114,6 +114,6 @@ export function renderSweepSummary(sweepDir: string, options: SweepSummaryOption
   const { metric, ...rest } = options;
   const report = buildReport(loaded, { ...rest, ...(metric ? { metrics: [metric] } : {}) });
   const problems = renderProblems(report).join('\n');
-  const parts = [...(problems ? [problems] : []), ...report.sweeps.map(renderMarkdownSweep)];
+  const parts = [...(problems ? [problems] : []), ...report.sweeps.map((s) => renderMarkdownSweep(s, { claims: false }))];
   return `${parts.join('\n\n')}\n`;
 }

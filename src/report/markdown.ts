@@ -55,11 +55,12 @@ export function renderMarkdownTextTable(table: TextTable): string {
 }
 
 /** The tables of one sweep with its one-line metadata: what the sweep runner prints at the end. */
-export function renderMarkdownSweep(sweep: SweepReport): string {
+/** One sweep's section; `claims: false` leaves out the tables under the results (what `ash sweep` prints at its end). */
+export function renderMarkdownSweep(sweep: SweepReport, options: { claims?: boolean } = {}): string {
   const parts = [`## Sweep ${sweep.sweep}`, '', metadataLine(sweep.metadata)];
   if (sweep.tables.length === 0) parts.push('', 'No table: no run of this sweep recorded the requested metric.');
   for (const table of sweep.tables) parts.push('', renderMarkdownTable(table));
-  for (const table of claimTables(sweep.claims)) parts.push('', renderMarkdownTextTable(table));
+  if (options.claims !== false) for (const table of claimTables(sweep.claims)) parts.push('', renderMarkdownTextTable(table));
   return parts.join('\n');
 }
 
