@@ -26,8 +26,12 @@ import { detectionProtocol, scoreDetections, type DetectionProtocol, type ImageD
 
 /** Scale-jitter range of training augmentation (resize by a factor in it, crop or pad back). */
 export const SCALE_JITTER: [number, number] = [0.75, 1.25];
-/** Test images per detect() call, at most (the training batch size when smaller). */
-const EVAL_BATCH = 32;
+/**
+ * Test images per detect() call, at most (the training batch size when smaller). Kept small because Mask
+ * R-CNN's detect runs its mask head on up to 100 detections an image at once: 16 images of maskrcnn-small
+ * (1,600 RoIs) already overflow the WASM heap ("memory access out of bounds"); 8 run.
+ */
+const EVAL_BATCH = 8;
 
 export interface DetectionBatch {
   /** Normalised float32 NHWC pixels. */
