@@ -22,6 +22,7 @@ import type { Detector } from '../../models/detection/types.js';
 import type { JobSpec } from '../../contract/spec.js';
 import { taskInfo } from '../catalog.js';
 import type { Evaluation, Task, TrainingSession } from '../task.js';
+import { buildSpecModel, shuffledBatches } from '../session-parts.js';
 import { detectionProtocol, scoreDetections, type DetectionProtocol, type ImageDetections } from './score.js';
 
 /** Scale-jitter range of training augmentation (resize by a factor in it, crop or pad back). */
@@ -94,13 +95,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
   const side = detectionInputSize(spec.model);
   const { trainLimit, testLimit, dataDir } = spec.data;
   const data = await openDetectionData(spec.dataset, { trainLimit, testLimit, dataDir });
-  const built = getModel(spec.model).build({
-    activation: spec.activation,
-    numClasses: data.classNames.length,
-    inputShape: [side, side, data.train.channels],
-    seed: spec.seed,
-    bnMomentum: recipe.bnMomentum,
-  });
+  const built = buildSpecModel(spec, data.classNames.length, [side, side, data.train.channels]);
   const detector = built.detector;
   if (!detector) throw new Error(`model '${spec.model}' is registered for detection but built no detector`);
   const augment = recipe.augment;
@@ -120,16 +115,14 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
     trainCount: data.train.count,
     testCount: data.test.count,
     dataSource: data.source,
-    epochBatches: (streams) => {
-      const order = streams.shuffle.permutation(data.train.count);
-      return [...batchIndices(order, recipe.batchSize)].map((indices) => async () => {
+    epochBatches: (streams) =>
+      shuffledBatches(data.train.count, recipe.batchSize, streams.shuffle, async (indices) => {
         const batch = await readDetectionBatch(data.train, indices, {
           inputSize: detector.inputSize,
           ...(augmenting ? { augment: { rng: streams.augment, flip: augment.flip, scale: jitter ? SCALE_JITTER : [1, 1] } } : {}),
         });
         return { images: normalisedImages(batch, data.mean, data.std), shape: batch.shape, truth: batch.truth };
-      });
-    },
+      }),
     batchSize: (batch) => batch.shape[0],
     loss: (batch) => {
       const images = tf.tensor4d(batch.images, batch.shape);
