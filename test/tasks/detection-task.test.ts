@@ -18,6 +18,8 @@ import type { DetectionSource } from '../../src/data/detection-data.js';
 import type { DetectionRecord } from '../../src/data/types.js';
 import type { Detections, Detector } from '../../src/models/detection/types.js';
 import { writeMnistFixture } from '../helpers/idx-fixtures.js';
+import { decode } from 'fast-png';
+import { drawBoxes, vocColour, writeDetectionExamples } from '../../src/tasks/detection/examples.js';
 
 const close = (actual: number | null | undefined, expected: number, what: string, tol = 1e-9): void =>
   assert.ok(typeof actual === 'number' && Math.abs(actual - expected) < tol, `${what}: ${actual} vs ${expected}`);
@@ -122,6 +124,44 @@ test('evaluate (VOC07 protocol): 11-point AP@0.5 with the devkit +1 boxes; no ma
   assert.ok(Number.isNaN(result.metrics.map) && Number.isNaN(result.metrics.map75));
   close(result.perClass!.zero!.ap50 as number, ap0, 'zero ap50', 1e-4);
   assert.deepEqual(result.perClass!.two, { ap50: null, ap: null });
+});
+
+test('drawBoxes outlines each box in its class colour (VOC colour map, class c as index c + 1) over a grey image', () => {
+  // 5x5 grey 50; box [0, 0, 4, 4] covers pixels 0..3: its outline is rows 0 and 3 and columns 0 and 3 of that square.
+  const rgb = drawBoxes(new Uint8Array(25).fill(50), 5, 5, 1, [0, 0, 4, 4], [0]);
+  const at = (x: number, y: number) => [...rgb.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3)];
+  assert.deepEqual(vocColour(1), [128, 0, 0]);
+  assert.deepEqual(vocColour(3), [128, 128, 0]);
+  for (const [x, y] of [[0, 0], [3, 0], [0, 3], [3, 3], [2, 0], [0, 2]]) assert.deepEqual(at(x!, y!), [128, 0, 0], `${x},${y}`);
+  for (const [x, y] of [[1, 1], [2, 2], [4, 4], [4, 0]]) assert.deepEqual(at(x!, y!), [50, 50, 50], `${x},${y}`);
+});
+
+test('writeDetectionExamples: input, ground truth and detections drawn at the original size, and their index', async () => {
+  await tf.setBackend('cpu');
+  const dir = mkdtempSync(join(tmpdir(), 'ash-detex-'));
+  const index = await writeDetectionExamples(fakeDetector(), testSet('coco'), dir, 4);
+  // Two images exist; 4 were asked for.
+  assert.deepEqual(index.images.map((i) => [i.id, i.input, i.label, i.prediction]), [
+    ['a', '000-input.png', '000-label.png', '000-prediction.png'],
+    ['b', '001-input.png', '001-label.png', '001-prediction.png'],
+  ]);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'examples', 'index.json'), 'utf8')), index);
+  const rgbAt = (file: string, x: number, y: number) => {
+    const image = decode(readFileSync(join(dir, 'examples', file)));
+    assert.deepEqual([image.width, image.height, image.channels], [20, 20, 3]);
+    return [...image.data.subarray((y * 20 + x) * 3, (y * 20 + x) * 3 + 3)];
+  };
+  // Image a's detections, doubled back to 20x20: class 0 (0, 0, 10, 10) -> outline through (9, 9); class 2
+  // (0, 0, 8, 8) drawn after it -> (7, 3); class 1 (10, 10, 20, 16.2) -> (19, 16); inside stays black.
+  assert.deepEqual(rgbAt('000-prediction.png', 9, 9), [128, 0, 0]);
+  assert.deepEqual(rgbAt('000-prediction.png', 7, 3), [128, 128, 0]);
+  assert.deepEqual(rgbAt('000-prediction.png', 19, 16), [0, 128, 0]);
+  assert.deepEqual(rgbAt('000-prediction.png', 5, 5), [0, 0, 0]);
+  // Image b's ground truth: class 0 at (5, 5, 10, 10) -> pixels 5..14, outline at (14, 9); the input has no boxes.
+  assert.deepEqual(rgbAt('001-label.png', 14, 9), [128, 0, 0]);
+  assert.deepEqual(rgbAt('001-input.png', 14, 9), [0, 0, 0]);
+  const boxes = JSON.parse(readFileSync(join(dir, 'examples', 'detections.json'), 'utf8'));
+  assert.deepEqual(boxes.images[1].scores.map((s: number) => Math.round(s * 10) / 10), [0.8, 0.7]);
 });
 
 for (const model of ['ssd-small', 'yolo-small', 'maskrcnn-small']) {

@@ -14,65 +14,26 @@
 //   distortion, expand and min-IoU crops; YOLOv5's mosaic and HSV): those are not implemented.
 import { tf } from '../../engine/tf.js';
 import { UserError } from '../../engine/errors.js';
-import { batchIndices } from '../../data/batches.js';
-import { normalisedImages, openDetectionData, readDetectionBatch, type BatchTruth, type DetectionSource } from '../../data/detection-data.js';
-import type { DetectionRecord } from '../../data/types.js';
+import { normalisedImages, openDetectionData, readDetectionBatch, type BatchTruth } from '../../data/detection-data.js';
 import { getModel } from '../../models/registry.js';
 import type { Detector } from '../../models/detection/types.js';
 import type { JobSpec } from '../../contract/spec.js';
 import { taskInfo } from '../catalog.js';
 import type { Evaluation, Task, TrainingSession } from '../task.js';
 import { buildSpecModel, shuffledBatches } from '../session-parts.js';
-import { detectionProtocol, scoreDetections, type DetectionProtocol, type ImageDetections } from './score.js';
+import { detectionProtocol, scoreDetections } from './score.js';
+import { detectTestSet, EVAL_BATCH, type DetectionTestSet } from './detect.js';
+import { writeDetectionExamples } from './examples.js';
+
+export { detectImages, detectTestSet, type DetectionTestSet } from './detect.js';
 
 /** Scale-jitter range of training augmentation (resize by a factor in it, crop or pad back). */
 export const SCALE_JITTER: [number, number] = [0.75, 1.25];
-/**
- * Test images per detect() call, at most (the training batch size when smaller). Kept small because Mask
- * R-CNN's detect runs its mask head on up to 100 detections an image at once: 16 images of maskrcnn-small
- * (1,600 RoIs) already overflow the WASM heap ("memory access out of bounds"); 8 run.
- */
-const EVAL_BATCH = 8;
-
 export interface DetectionBatch {
   /** Normalised float32 NHWC pixels. */
   images: Float32Array;
   shape: [number, number, number, number];
   truth: BatchTruth[];
-}
-
-/** What evaluation reads: the test images, their ground truth in original pixels, and how they are normalised. */
-export interface DetectionTestSet {
-  source: DetectionSource;
-  records: readonly DetectionRecord[];
-  classNames: readonly string[];
-  mean: readonly number[];
-  std: readonly number[];
-  protocol: DetectionProtocol;
-}
-
-/** The detector's detections on every test image, mapped back to original-image pixels (clipped to the image). */
-export async function detectTestSet(detector: Detector, test: DetectionTestSet, batchSize = EVAL_BATCH): Promise<ImageDetections[]> {
-  const out: ImageDetections[] = [];
-  const order = Int32Array.from({ length: test.source.count }, (_, i) => i);
-  for (const indices of batchIndices(order, batchSize)) {
-    const batch = await readDetectionBatch(test.source, indices, { inputSize: detector.inputSize });
-    const images = tf.tensor4d(normalisedImages(batch, test.mean, test.std), batch.shape);
-    const found = detector.detect(images);
-    images.dispose();
-    found.forEach((d, b) => {
-      const { scaleX, scaleY, width, height } = batch.meta[b]!;
-      const boxes = new Float32Array(d.boxes.length);
-      for (let i = 0; i < d.boxes.length; i += 4) {
-        boxes[i] = Math.min(width, d.boxes[i]! / scaleX);
-        boxes[i + 1] = Math.min(height, d.boxes[i + 1]! / scaleY);
-        boxes[i + 2] = Math.min(width, d.boxes[i + 2]! / scaleX);
-        boxes[i + 3] = Math.min(height, d.boxes[i + 3]! / scaleY);
-      }
-      out.push({ boxes, scores: d.scores, classes: d.classes });
-    });
-  }
-  return out;
 }
 
 /** mAP@50, mAP@[.5:.95], mAP@75 (percent) and per-class AP of `detector` on the test set. */
@@ -90,7 +51,14 @@ export function detectionInputSize(model: string): number {
   return entry.inputSize;
 }
 
-async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> {
+/**
+ * The session, plus writeExamples (example pictures of the trained detector, examples.ts): the optional
+ * TrainingSession hook the segmentation task's branch adds (the loop calls it with the job folder once a run
+ * ends 'ok'); until that hook is merged nothing calls it.
+ */
+type DetectionSession = TrainingSession<DetectionBatch> & { writeExamples(dir: string): Promise<void> };
+
+async function prepare(spec: JobSpec): Promise<DetectionSession> {
   const recipe = spec.train;
   const side = detectionInputSize(spec.model);
   const { trainLimit, testLimit, dataDir } = spec.data;
@@ -109,7 +77,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
     std: data.std,
     protocol: detectionProtocol(spec.dataset),
   };
-  return {
+  const session: DetectionSession = {
     model: built.model,
     activationSites: built.activationSites,
     trainCount: data.train.count,
@@ -129,8 +97,12 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
       return detector.loss(images, detector.encodeTargets(batch.truth)).total;
     },
     evaluate: () => evaluateDetector(detector, test, Math.min(EVAL_BATCH, Math.max(1, recipe.batchSize))),
+    writeExamples: async (dir) => {
+      await writeDetectionExamples(detector, test, dir);
+    },
     close: async () => undefined,
   };
+  return session;
 }
 
 export const detectionTask: Task = { info: taskInfo('detection'), prepare: prepare as Task['prepare'] };
