@@ -11,6 +11,7 @@ import { initEngine } from '../../src/engine/backend.js';
 import { evaluateDetector, type DetectionTestSet } from '../../src/tasks/detection/index.js';
 import { evaluateCoco } from '../../src/tasks/detection/coco-eval.js';
 import { runJobInDir } from '../../src/runner/job-process.js';
+import { getModel } from '../../src/models/registry.js';
 import { parseResult } from '../../src/contract/result.js';
 import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
 import type { JobSpec } from '../../src/contract/spec.js';
@@ -162,6 +163,20 @@ test('writeDetectionExamples: input, ground truth and detections drawn at the or
   assert.deepEqual(rgbAt('001-input.png', 14, 9), [0, 0, 0]);
   const boxes = JSON.parse(readFileSync(join(dir, 'examples', 'detections.json'), 'utf8'));
   assert.deepEqual(boxes.images[1].scores.map((s: number) => Math.round(s * 10) / 10), [0.8, 0.7]);
+});
+
+test('every variable a CPU detector creates is in its LayersModel (what the loop trains, checkpoints and saves)', async () => {
+  await tf.setBackend('cpu');
+  for (const model of ['ssd-small', 'yolo-small', 'maskrcnn-small']) {
+    const before = new Set(Object.keys(tf.engine().registeredVariables));
+    const built = getModel(model).build({ activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1], seed: 1 });
+    const created = Object.keys(tf.engine().registeredVariables).filter((name) => !before.has(name));
+    const held = new Set(built.model.weights.map((w) => (w.read() as tf.Variable).name));
+    assert.ok(created.length > 0);
+    assert.deepEqual(created.filter((name) => !held.has(name)), [], `${model}: variables outside model.weights`);
+    assert.equal(held.size, created.length, model);
+    built.model.dispose();
+  }
 });
 
 for (const model of ['ssd-small', 'yolo-small', 'maskrcnn-small']) {
