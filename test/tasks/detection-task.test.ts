@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/backend.js';
-import { evaluateDetector, type DetectionTestSet } from '../../src/tasks/detection/index.js';
+import { detectionInputSize, evaluateDetector, type DetectionTestSet } from '../../src/tasks/detection/index.js';
+import { UserError } from '../../src/engine/errors.js';
 import { evaluateCoco } from '../../src/tasks/detection/coco-eval.js';
 import { runJobInDir } from '../../src/runner/job-process.js';
 import { getModel } from '../../src/models/registry.js';
@@ -163,6 +164,11 @@ test('writeDetectionExamples: input, ground truth and detections drawn at the or
   assert.deepEqual(rgbAt('001-input.png', 14, 9), [0, 0, 0]);
   const boxes = JSON.parse(readFileSync(join(dir, 'examples', 'detections.json'), 'utf8'));
   assert.deepEqual(boxes.images[1].scores.map((s: number) => Math.round(s * 10) / 10), [0.8, 0.7]);
+});
+
+test('input sizes: the paper detectors at their references\' sizes, the CPU ones at the 64x64 canvas; a classifier is refused', () => {
+  assert.deepEqual(['ssd300', 'yolov5s', 'maskrcnn-r50-fpn', 'ssd-small', 'yolo-small', 'maskrcnn-small'].map(detectionInputSize), [300, 640, 800, 64, 64, 64]);
+  assert.throws(() => detectionInputSize('resnet20'), (err: unknown) => err instanceof UserError && /'resnet20' is not a detection model \(.*ssd300.*maskrcnn-small/.test(err.message));
 });
 
 test('every variable a CPU detector creates is in its LayersModel (what the loop trains, checkpoints and saves)', async () => {

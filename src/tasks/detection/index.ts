@@ -15,7 +15,7 @@
 import { tf } from '../../engine/tf.js';
 import { UserError } from '../../engine/errors.js';
 import { normalisedImages, openDetectionData, readDetectionBatch, type BatchTruth } from '../../data/detection-data.js';
-import { getModel } from '../../models/registry.js';
+import { getModel, modelNames } from '../../models/registry.js';
 import type { Detector } from '../../models/detection/types.js';
 import type { JobSpec } from '../../contract/spec.js';
 import { taskInfo } from '../catalog.js';
@@ -29,6 +29,7 @@ export { detectImages, detectTestSet, type DetectionTestSet } from './detect.js'
 
 /** Scale-jitter range of training augmentation (resize by a factor in it, crop or pad back). */
 export const SCALE_JITTER: [number, number] = [0.75, 1.25];
+
 export interface DetectionBatch {
   /** Normalised float32 NHWC pixels. */
   images: Float32Array;
@@ -46,7 +47,8 @@ export async function evaluateDetector(detector: Detector, test: DetectionTestSe
 export function detectionInputSize(model: string): number {
   const entry = getModel(model);
   if (entry.task !== 'detection' || entry.inputSize === undefined) {
-    throw new UserError(`model '${model}' is not a detection model (the detection task takes ${'ssd300, ssd-small, yolov5s, yolo-small, maskrcnn-r50-fpn, maskrcnn-small'})`);
+    const detectors = modelNames().filter((name) => getModel(name).task === 'detection');
+    throw new UserError(`model '${model}' is not a detection model (the detection task takes ${detectors.join(', ')})`);
   }
   return entry.inputSize;
 }
