@@ -14,6 +14,7 @@ import { evaluateCoco } from '../../src/tasks/detection/coco-eval.js';
 import { runJobInDir } from '../../src/runner/job-process.js';
 import { getModel } from '../../src/models/registry.js';
 import { parseResult } from '../../src/contract/result.js';
+import { ExamplesIndexSchema } from '../../src/contract/examples.js';
 import { DEFAULT_RECIPE } from '../../src/contract/recipe.js';
 import type { JobSpec } from '../../src/contract/spec.js';
 import type { DetectionSource } from '../../src/data/detection-data.js';
@@ -147,7 +148,7 @@ test('writeDetectionExamples: input, ground truth and detections drawn at the or
     ['a', '000-input.png', '000-label.png', '000-prediction.png'],
     ['b', '001-input.png', '001-label.png', '001-prediction.png'],
   ]);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'examples', 'index.json'), 'utf8')), index);
+  assert.deepEqual(ExamplesIndexSchema.parse(JSON.parse(readFileSync(join(dir, 'examples', 'index.json'), 'utf8'))), index);
   const rgbAt = (file: string, x: number, y: number) => {
     const image = decode(readFileSync(join(dir, 'examples', file)));
     assert.deepEqual([image.width, image.height, image.channels], [20, 20, 3]);
@@ -214,6 +215,12 @@ for (const model of ['ssd-small', 'yolo-small', 'maskrcnn-small']) {
     for (const [k, v] of Object.entries(outcome.metrics)) assert.ok(typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100, `${k} = ${v}`);
     assert.ok(Number.isFinite(outcome.history[0]!.trainLoss) && outcome.history[0]!.trainLoss > 0);
     assert.deepEqual([outcome.env.trainCount, outcome.env.testCount], [8, 4]);
+    // The job left its example pictures (the first 4 test scenes, 64x64, boxes drawn) for the report.
+    const examples = ExamplesIndexSchema.parse(JSON.parse(readFileSync(join(jobDir, 'examples', 'index.json'), 'utf8')));
+    assert.equal(examples.kind, 'detection');
+    assert.deepEqual(examples.images.map((i) => i.id), ['test-0', 'test-1', 'test-2', 'test-3']);
+    const picture = decode(readFileSync(join(jobDir, 'examples', examples.images[0]!.prediction)));
+    assert.deepEqual([picture.width, picture.height, picture.channels], [64, 64, 3]);
     // The 10 Fashion-MNIST classes, each with ap50 and ap (null for a class absent from the 4 test scenes).
     assert.equal(Object.keys(outcome.perClass ?? {}).length, 10);
     for (const [name, r] of Object.entries(outcome.perClass!)) {

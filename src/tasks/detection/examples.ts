@@ -1,12 +1,13 @@
 // Example detections for the report: the first test images as PNGs at their original size, once with the
 // ground-truth boxes drawn and once with the trained detector's boxes (score >= EXAMPLE_MIN_SCORE), each box a
 // 1-pixel outline in its class's colour (the PASCAL VOC colour map, class c as VOC's index c + 1). Written into
-// `<job>/examples/` with index.json in the layout the segmentation task's examples use (one entry per image:
-// id, input, label, prediction), kind 'detection', plus detections.json with the boxes themselves.
+// `<job>/examples/` as src/contract/examples.ts says (index.json last, kind 'detection'; the HTML report shows
+// them per activation), plus detections.json with the drawn boxes themselves.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { Detector } from '../../models/detection/types.js';
+import { EXAMPLES_DIR, EXAMPLES_INDEX, EXAMPLES_SCHEMA_VERSION, type ExamplesIndex } from '../../contract/examples.js';
 import { detectImages, type DetectionTestSet } from './detect.js';
 
 export const EXAMPLE_COUNT = 4;
@@ -61,19 +62,13 @@ function png(rgb: Uint8Array, width: number, height: number): Uint8Array {
   return encode({ width, height, data: rgb, depth: 8, channels: 3 });
 }
 
-export interface DetectionExamplesIndex {
-  schema: 1;
-  kind: 'detection';
-  classNames: string[];
-  images: { id: string; input: string; label: string; prediction: string }[];
-}
 
 /** Writes the first `count` test images' pictures and index.json (last, by rename) into `<dir>/examples/`. */
-export async function writeDetectionExamples(detector: Detector, test: DetectionTestSet, dir: string, count = EXAMPLE_COUNT): Promise<DetectionExamplesIndex> {
-  const out = join(dir, 'examples');
+export async function writeDetectionExamples(detector: Detector, test: DetectionTestSet, dir: string, count = EXAMPLE_COUNT): Promise<ExamplesIndex> {
+  const out = join(dir, EXAMPLES_DIR);
   mkdirSync(out, { recursive: true });
   const indices = Int32Array.from({ length: Math.min(count, test.source.count) }, (_, i) => i);
-  const index: DetectionExamplesIndex = { schema: 1, kind: 'detection', classNames: [...test.classNames], images: [] };
+  const index: ExamplesIndex = { schema: EXAMPLES_SCHEMA_VERSION, kind: 'detection', classNames: [...test.classNames], images: [] };
   const boxes: { id: string; boxes: number[]; scores: number[]; classes: number[] }[] = [];
   const found = indices.length > 0 ? await detectImages(detector, test, indices) : [];
   for (const i of indices) {
@@ -93,8 +88,8 @@ export async function writeDetectionExamples(detector: Detector, test: Detection
     boxes.push({ id: record.id, ...kept });
   }
   writeFileSync(join(out, 'detections.json'), `${JSON.stringify({ minScore: EXAMPLE_MIN_SCORE, classNames: test.classNames, images: boxes })}\n`);
-  const tmp = join(out, 'index.json.tmp');
+  const tmp = join(out, `${EXAMPLES_INDEX}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(index, null, 2)}\n`);
-  renameSync(tmp, join(out, 'index.json'));
+  renameSync(tmp, join(out, EXAMPLES_INDEX));
   return index;
 }

@@ -53,14 +53,7 @@ export function detectionInputSize(model: string): number {
   return entry.inputSize;
 }
 
-/**
- * The session, plus writeExamples (example pictures of the trained detector, examples.ts): the optional
- * TrainingSession hook the segmentation task's branch adds (the loop calls it with the job folder once a run
- * ends 'ok'); until that hook is merged nothing calls it.
- */
-type DetectionSession = TrainingSession<DetectionBatch> & { writeExamples(dir: string): Promise<void> };
-
-async function prepare(spec: JobSpec): Promise<DetectionSession> {
+async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> {
   const recipe = spec.train;
   const side = detectionInputSize(spec.model);
   const { trainLimit, testLimit, dataDir } = spec.data;
@@ -79,7 +72,7 @@ async function prepare(spec: JobSpec): Promise<DetectionSession> {
     std: data.std,
     protocol: detectionProtocol(spec.dataset),
   };
-  const session: DetectionSession = {
+  const session: TrainingSession<DetectionBatch> = {
     model: built.model,
     activationSites: built.activationSites,
     trainCount: data.train.count,
@@ -99,6 +92,7 @@ async function prepare(spec: JobSpec): Promise<DetectionSession> {
       return detector.loss(images, detector.encodeTargets(batch.truth)).total;
     },
     evaluate: () => evaluateDetector(detector, test, Math.min(EVAL_BATCH, Math.max(1, recipe.batchSize))),
+    // The first test images with their ground-truth and predicted boxes, for the report (examples.ts).
     writeExamples: async (dir) => {
       await writeDetectionExamples(detector, test, dir);
     },
