@@ -110,3 +110,13 @@ test('html report: detection examples (boxes drawn) in a grid per model and data
   // input, ground truth and the two activations' pictures.
   assert.equal((html.match(/<img /g) ?? []).length, 4);
 });
+
+test('mAPs below 1% stay as they are (detection results are percent; only schema-1 classification results were fractions)', () => {
+  const root = tempDir();
+  const dir = join(root, 'early', 'relu-s1');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'result.json'), JSON.stringify(detectionResult('relu', 1, 0.65)));
+  const report = reportFromDir(root);
+  assert.deepEqual(report.notes.filter((n) => /fraction/.test(n)), []);
+  assert.ok(renderMarkdown(report).includes('| ReLU | **0.65 ± —** |'), renderMarkdown(report));
+});
