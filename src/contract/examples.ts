@@ -1,5 +1,6 @@
 // Example predictions a job leaves next to its result (segmentation: the first validation images, their
-// ground truth and the model's label maps as PNGs), so a report can show them without rerunning a model.
+// ground truth and the model's label maps as PNGs; detection: the first test images with the ground-truth and
+// the predicted boxes drawn), so a report can show them without rerunning a model.
 // The job writes examples/index.json last; a report reads only what that file names, inside that folder.
 import * as z from 'zod';
 
@@ -20,8 +21,11 @@ export const ExampleImageSchema = z.strictObject({
 
 export const ExamplesIndexSchema = z.strictObject({
   schema: z.literal(EXAMPLES_SCHEMA_VERSION),
-  /** What the PNGs show: label maps are palette PNGs whose index is the class (255 = ignore). */
-  kind: z.literal('segmentation'),
+  /**
+   * What the PNGs show. segmentation: label maps, palette PNGs whose index is the class (255 = ignore);
+   * detection: RGB images with box outlines in the class's VOC colour (src/tasks/detection/examples.ts).
+   */
+  kind: z.enum(['segmentation', 'detection']),
   classNames: z.array(z.string()).max(1000),
   images: z.array(ExampleImageSchema).max(64),
 });

@@ -41,6 +41,12 @@ export interface ModelEntry {
   /** The task whose head the model carries (classification when absent). */
   task?: TaskName;
   description: string;
+  /**
+   * Detection models: the square input side (pixels) the task resizes images to. Detectors are built for one
+   * input size (priors, anchors, strides), so it belongs to the model, not the dataset: 300 for SSD300, 640 for
+   * YOLOv5s, 800 for Mask R-CNN (torchvision's min_size), 64 for the CPU variants (fashion-scenes' canvas).
+   */
+  inputSize?: number;
   build(options: ModelBuildOptions): BuiltModel;
 }
 

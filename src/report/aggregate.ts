@@ -1,7 +1,7 @@
 // Groups runs into table cells: one row per (sweep, label, model, dataset, metric), over seeds.
 import { summarize, type Summary } from '../stats/summary.js';
 import type { LoadedResult } from './load.js';
-import { metricInfo } from '../tasks/catalog.js';
+import { metricInfo, TASKS } from '../tasks/catalog.js';
 import { activationLabel } from './names.js';
 
 export interface AggregateRow {
@@ -58,9 +58,12 @@ function metricValue(run: LoadedResult, metric: string): number | null | undefin
 /**
  * Accuracy-like metrics may be stored as fractions (0.93) while the paper prints percent (93.0).
  * All finite values of the metric at most 1 means fractions (an accuracy of <= 1% everywhere is not a real run).
+ * Only classification's metrics are ever fractions (schema-1 results); the segmentation and detection tasks
+ * always wrote percent, and a detector's mAP below 1% is a real result early in training.
  */
 function needsPercentScaling(runs: readonly LoadedResult[], metric: string): boolean {
   if (!metricInfo(metric).percent) return false;
+  if (!TASKS.classification.metrics.some((m) => m.key === metric)) return false;
   const values = runs.map((r) => metricValue(r, metric)).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   return values.length > 0 && values.every((v) => v >= 0 && v <= 1);
 }

@@ -190,8 +190,10 @@ export function renderExampleGrid(grid: ExampleGrid): string {
     `<thead>${head}</thead>`,
     `<tbody>\n${rows.join('\n')}\n</tbody>`,
     '</table>',
-    `<figcaption>Example predictions, ${escapeHtml(grid.model)} / ${escapeHtml(grid.dataset)}: the first validation images, ` +
-      `their labels and each activation's predicted label map (PASCAL VOC colours; seed ${escapeHtml(seeds.join(', '))}).</figcaption>`,
+    `<figcaption>Example predictions, ${escapeHtml(grid.model)} / ${escapeHtml(grid.dataset)}: ` +
+      (grid.kind === 'detection'
+        ? `the first test images, their ground-truth boxes and each activation's detections scoring 0.3 or more (boxes in class colours, PASCAL VOC palette; seed ${escapeHtml(seeds.join(', '))}).</figcaption>`
+        : `the first validation images, their labels and each activation's predicted label map (PASCAL VOC colours; seed ${escapeHtml(seeds.join(', '))}).</figcaption>`),
     '</figure>',
   ].join('\n');
 }

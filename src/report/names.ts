@@ -46,10 +46,13 @@ const MODEL_KEYS: Record<string, string> = {
   densenetbc100: 'densenet100-12',
   densenet100: 'densenet100-12',
   maskrcnn: 'mask-rcnn',
+  maskrcnnr50fpn: 'mask-rcnn',
+  ssd300: 'ssd',
   ssd: 'ssd',
   yolo: 'yolo',
   yolov4: 'yolo',
   yolov5: 'yolo',
+  yolov5s: 'yolo',
   unet: 'unet',
   deeplabv3plus: 'deeplabv3plus',
   deeplabv3: 'deeplabv3plus',
@@ -103,6 +106,7 @@ export function modelColumnTitle(model: string): string {
 
 const DATASET_DISPLAY: Record<string, string> = {
   cifar10: 'CIFAR-10',
+  vocdetection: 'PASCAL VOC',
   cifar100: 'CIFAR-100',
   imagenet: 'ImageNet',
   mnist: 'MNIST',

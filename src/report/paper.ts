@@ -32,7 +32,7 @@ const TABLE_DATASETS: Record<string, string> = {
   cifar10: 'cifar10',
   cifar100: 'cifar100',
   coco: 'coco',
-  'voc-detection': 'voc',
+  'voc-detection': 'voc-detection',
   ade20k: 'ade20k',
   // Our dataset names: VOC's segmentation masks are the voc-segmentation dataset (data/registry.ts).
   'voc-segmentation': 'voc-segmentation',

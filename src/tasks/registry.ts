@@ -4,12 +4,14 @@ import type { TaskName } from '../contract/task-name.js';
 import type { JobSpec } from '../contract/spec.js';
 import { classificationTask } from './classification/index.js';
 import { segmentationTask } from './segmentation/index.js';
+import { detectionTask } from './detection/index.js';
 import { runTask } from './loop.js';
 import type { RunOptions, Task, TrainHooks, TrainOutcome } from './task.js';
 
 const tasks: Partial<Record<TaskName, Task>> = {
   classification: classificationTask,
   segmentation: segmentationTask,
+  detection: detectionTask,
 };
 
 export function getTask(name: TaskName): Task {

@@ -36,9 +36,9 @@ const lr = (r: ReturnType<typeof recipe>, step: number, trainCount: number) => {
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} != ${b}`);
 
 test('every config: each grid model has a schedule and an optimizer the schemas accept', () => {
-  // The shared bases (`*-activations.yaml`) are extended by the table configs and name no table themselves.
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !f.endsWith('-activations.yaml'));
-  for (const table of ['table1-imagenet', 'table2-cifar10', 'table3-cifar100', 'table6-ade20k', 'table7-voc-segmentation']) {
+  // The shared bases (`*-activations.yaml`, `*-activations-cpu.yaml`) are extended by the table configs and name no table themselves.
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && !/-activations(-cpu)?\.yaml$/.test(f));
+  for (const table of ['table1-imagenet', 'table2-cifar10', 'table3-cifar100', 'table4-coco', 'table5-voc-detection', 'table6-ade20k', 'table7-voc-segmentation']) {
     for (const size of ['', '-cpu']) assert.ok(files.includes(`${table}${size}.yaml`), `${table}${size}.yaml in ${files.join(', ')}`);
   }
   assert.ok(files.includes('reproduction-cpu.yaml'));
@@ -113,4 +113,32 @@ test('the committed CPU reproduction: nine activations x resnet20, wrn16-4 x Fas
     assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
     close(lr(r, 0, 2000), 0.1, `${model} first step`);
   }
+});
+
+test('SSD300 (ssd.pytorch config.py): 1e-3, x0.1 at 280k and 360k iterations of batch 32 on COCO, 80k and 100k on VOC', () => {
+  const coco = recipe('table4-coco.yaml', 'ssd300', 'coco');
+  assert.deepEqual(coco.optimizer, { name: 'sgd', lr: 1e-3, momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
+  assert.equal(coco.train.batchSize, 32);
+  // train2017: 118,287 images, ceil(118287 / 32) = 3,697 steps an epoch; 109 epochs = 402,973 >= 400k iterations.
+  assert.ok(3697 * (coco.train.epochs as number) >= 400000 && 3697 * ((coco.train.epochs as number) - 1) < 400000);
+  close(lr(coco, 279999, 118287), 1e-3, 'before 280k');
+  close(lr(coco, 280000, 118287), 1e-3 * 0.1, '280k');
+  close(lr(coco, 360000, 118287), 1e-3 * 0.1 * 0.1, '360k');
+  // 07+12 trainval: 16,551 images, ceil(16551 / 32) = 518 steps an epoch; 232 epochs = 120,176 >= 120k.
+  const voc = recipe('table5-voc-detection.yaml', 'ssd300', 'voc-detection');
+  assert.ok(518 * (voc.train.epochs as number) >= 120000 && 518 * ((voc.train.epochs as number) - 1) < 120000);
+  close(lr(voc, 80000, 16551), 1e-4, '80k');
+  close(lr(voc, 100000, 16551), 1e-5, '100k');
+});
+
+test('Mask R-CNN (torchvision references): 0.02 at batch 16, x0.1 at epochs 16 and 22 of 26, linear warm-up from 0.001 over 1000 iterations', () => {
+  const r = recipe('table4-coco.yaml', 'maskrcnn-r50-fpn', 'coco');
+  assert.deepEqual(r.optimizer, { name: 'sgd', lr: 0.02, momentum: 0.9, nesterov: false, weightDecay: 1e-4 });
+  assert.equal(r.train.epochs, 26);
+  // ceil(118287 / 16) = 7,393 steps an epoch.
+  close(lr(r, 0, 118287), 0.02 * 0.001, 'first step');
+  close(lr(r, 1000, 118287), 0.02, 'after warm-up');
+  close(lr(r, 16 * 7393 - 1, 118287), 0.02, 'epoch 16');
+  close(lr(r, 16 * 7393, 118287), 0.002, 'epoch 17');
+  close(lr(r, 22 * 7393, 118287), 0.02 * 0.01, 'epoch 23');
 });

@@ -19,6 +19,8 @@ export interface ExampleColumn {
 }
 
 export interface ExampleGrid {
+  /** What the pictures are (the examples' kind): label maps or drawn boxes. */
+  kind: ExamplesIndex['kind'];
   model: string;
   dataset: string;
   images: { id: string; input: string | null; label: string | null }[];
@@ -72,6 +74,6 @@ export function exampleGrids(sweep: SweepReport): ExampleGrid[] {
       columns.push({ label, seed: run.r.result.spec.seed, predictions });
     }
     const ordered = paperOrder(columns, PAPER_ACTIVATION_ORDER, (c) => paperActivationLabel(c.label), (c) => c.label);
-    return { model, dataset, images, columns: ordered };
+    return { kind: first.index.kind, model, dataset, images, columns: ordered };
   });
 }
