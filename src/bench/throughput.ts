@@ -97,7 +97,7 @@ export function randomSceneTruth(rng: Rng, batch: number, size: number, numClass
 }
 
 /** One batch of data and the loss on it, per task; `loss` runs inside the training step's tape. */
-interface BenchTask {
+export interface BenchTask {
   loss: (xs: tf.Tensor4D) => tf.Scalar;
   /** Host work before the step that the task's loop does every batch (SSD: prior matching). */
   prepare?: () => void;
@@ -105,7 +105,8 @@ interface BenchTask {
   release?: () => void;
 }
 
-function benchTask(c: ThroughputCase, built: BuiltModel, rng: Rng): BenchTask {
+/** The task's loss on one fixed random batch of `c` (also used by bench/profile-step.ts). */
+export function benchTask(c: ThroughputCase, built: BuiltModel, rng: Rng): BenchTask {
   const numClasses = BENCH_CLASSES[c.model];
   const [h, w] = c.inputShape;
   const model = built.model;
