@@ -235,7 +235,7 @@ def multibox_loss(loc_data, conf_data, priors, targets):
     chosen = (pos | neg)
     loss_c = F.cross_entropy(conf_data[chosen], conf_t[chosen], reduction="sum")
     n = max(1, int(num_pos.sum()))
-    return (loss_l + loss_c) / n
+    return (loss_l + loss_c) / n, loss_l / n, loss_c / n
 
 
 def random_scene_truth(batch, size, classes):
@@ -273,9 +273,19 @@ def loss_function(name, model, batch, h, w):
     if name == "ssd-small":
         priors = ssd_priors(h, [h // 8, h // 16, h // 32])
         targets = random_scene_truth(batch, h, classes)
-        return lambda out: multibox_loss(out[0], out[1], priors, targets)
+        return lambda out: multibox_loss(out[0], out[1], priors, targets)[0]
     labels = torch.randint(0, classes, (batch,))
     return lambda out: F.cross_entropy(out, labels)
+
+
+def check_ssd_loss():
+    """--check-ssd-loss: the MultiBox loss of given outputs and truth (JSON on stdin), to compare with ours."""
+    data = json.load(__import__("sys").stdin)
+    size = data["size"]
+    priors = ssd_priors(size, [size // 8, size // 16, size // 32])
+    targets = [(torch.tensor(b, dtype=torch.float32).view(-1, 4), torch.tensor(c)) for b, c in data["truth"]]
+    total, loc, conf = multibox_loss(torch.tensor(data["loc"]), torch.tensor(data["conf"]), priors, targets)
+    print(json.dumps({"total": float(total), "loc": float(loc), "conf": float(conf), "priors": priors.size(0)}))
 
 
 def parse_input(text):
@@ -288,13 +298,18 @@ def parse_input(text):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=list(CLASSES), required=True)
-    parser.add_argument("--input", type=parse_input, required=True, help="HxWxC, e.g. 32x32x3")
-    parser.add_argument("--batch", type=int, required=True)
+    parser.add_argument("--check-ssd-loss", action="store_true", help="read SSD outputs and truth as JSON on stdin, print the loss")
+    parser.add_argument("--model", choices=list(CLASSES))
+    parser.add_argument("--input", type=parse_input, help="HxWxC, e.g. 32x32x3")
+    parser.add_argument("--batch", type=int)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=5)
     args = parser.parse_args()
+    if args.check_ssd_loss:
+        return check_ssd_loss()
+    if args.model is None or args.input is None or args.batch is None:
+        parser.error("--model, --input and --batch are required")
 
     torch.manual_seed(1)
     torch.set_num_threads(args.threads)

@@ -12,7 +12,10 @@ import { Rng } from '../../src/engine/random.js';
 import { trainableParams } from '../../src/models/summary.js';
 import { parseTimingLines } from '../../src/bench/startup.js';
 import { estimateSweep, SMOKE_CONFIG } from '../../src/bench/sweep-estimate.js';
-import { findTorch, measureTorch } from '../../src/bench/torch-reference.js';
+import { TORCH_SCRIPT, findTorch, measureTorch } from '../../src/bench/torch-reference.js';
+import { tf } from '../../src/engine/tf.js';
+import { multiboxLoss } from '../../src/models/detection/multibox-loss.js';
+import { disposeTargets, type Detector } from '../../src/models/detection/types.js';
 import type { ThroughputResult } from '../../src/bench/throughput.js';
 import type { TorchResult } from '../../src/bench/torch-reference.js';
 
@@ -181,4 +184,32 @@ test('the PyTorch mirrors have exactly our trainable parameter counts (every ben
     if (c.model in HAND_PARAMS) assert.equal(theirs.params, HAND_PARAMS[c.model]);
     ours.model.dispose();
   }
+});
+
+test("the PyTorch SSD loss (ssd.pytorch's match + MultiBoxLoss) equals ours on the same outputs and truth", async (t) => {
+  const probe = await findTorch();
+  if (!probe.ok) {
+    t.skip(`torch not installed: ${probe.reason}`);
+    return;
+  }
+  await initEngine({ backend: 'cpu' });
+  const built = buildBenchModel('ssd-small', { activation: { name: 'swish' }, numClasses: 10, inputShape: [64, 64, 1], seed: 1 }) as ReturnType<typeof buildBenchModel> & { detector: Detector };
+  const truth = randomSceneTruth(new Rng(4), 2, 64, 10);
+  // Random head outputs stand in for the network: the comparison is of matching, mining and the loss alone.
+  const loc = tf.randomNormal([2, 368, 4], 0, 1, 'float32', 5) as tf.Tensor3D;
+  const conf = tf.randomNormal([2, 368, 11], 0, 2, 'float32', 6) as tf.Tensor3D;
+  const targets = built.detector.encodeTargets(truth);
+  const ours = multiboxLoss(loc, conf, { offsets: targets.tensors.offsets as tf.Tensor3D, labels: targets.tensors.labels as tf.Tensor2D });
+  const input = JSON.stringify({ size: 64, loc: await loc.array(), conf: await conf.array(), truth: truth.map((x) => [[...x.boxes], [...x.classes]]) });
+  const r = await execa(probe.python, [TORCH_SCRIPT, '--check-ssd-loss'], { input });
+  const theirs = JSON.parse(r.stdout.trim()) as { total: number; loc: number; conf: number; priors: number };
+  assert.equal(theirs.priors, 368);
+  for (const part of ['loc', 'conf', 'total'] as const) {
+    const value = ours[part].dataSync()[0]!;
+    assert.ok(Math.abs(value - theirs[part]) < 1e-4 * Math.max(1, Math.abs(theirs[part])), `${part}: ours ${value}, PyTorch ${theirs[part]}`);
+  }
+  t.diagnostic(`loss ${theirs.total} (loc ${theirs.loc}, conf ${theirs.conf})`);
+  disposeTargets(targets);
+  tf.dispose([loc, conf, ours.total, ours.loc, ours.conf]);
+  built.model.dispose();
 });

@@ -20,7 +20,7 @@ function gradients(): Map<string, Float32Array> {
       const [loc, conf] = model.apply(x, { training: true }) as [tf.Tensor, tf.Tensor];
       return tf.add(tf.sum(tf.mul(loc, wLoc)), tf.sum(tf.mul(conf, wConf))) as tf.Scalar;
     }, variables);
-    for (const w of model.trainableWeights) out.set(w.originalName, grads[w.read().name]!.dataSync() as Float32Array);
+    model.trainableWeights.forEach((w, i) => out.set(w.originalName, grads[variables[i]!.name]!.dataSync() as Float32Array));
   });
   model.dispose();
   return out;
