@@ -44,7 +44,7 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .example('ash bench', 'everything, a few minutes')
       .example('ash bench --quick --json', 'fewer rounds, machine-readable')
       .example('ash bench --parts throughput,torch --backend wasm', 'training speed against PyTorch on this CPU')
-      .example('ash bench --parts throughput,torch --backend wasm --models unet-small,ssd-small', 'segmentation and detection steps only') as never,
+      .example('ash bench --parts throughput,torch --models ssd-small', 'one model against PyTorch') as never,
   handler: async (args) => {
     const report = await runBench({
       quick: args.quick,
