@@ -1,4 +1,5 @@
-// Where a training step's time goes: tf.profile over resnet20 training steps (the real step from
+// Where a training step's time goes: tf.profile over training steps of a bench model (resnet20, small-cnn,
+// unet-small, ssd-small with their task losses, as `ash bench` times them) (the real step from
 // src/tasks/loop.ts createTrainStep), kernel times summed by kernel name, plus the wall time of the
 // step, the time outside kernels, and the tensors and bytes allocated per step.
 // Run: npx tsx bench/profile-step.ts [--backend wasm] [--model resnet20] [--input 28x28x1] [--batch 128] [--steps 2] [--top 20]
@@ -6,11 +7,10 @@ import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { tf } from '../src/engine/tf.js';
 import { initEngine } from '../src/engine/backend.js';
-import { getModel } from '../src/models/registry.js';
+import { Rng } from '../src/engine/random.js';
 import { createTrainStep } from '../src/tasks/loop.js';
 import { createOptimizer } from '../src/tasks/optimizers.js';
-import { classificationLoss } from '../src/tasks/classification/index.js';
-import { buildSmallCnn } from '../src/bench/small-cnn.js';
+import { BENCH_CLASSES, BENCH_MODELS, benchTask, buildBenchModel, type BenchModel } from '../src/bench/throughput.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,16 +26,21 @@ const [h, w, c] = values.input.split('x').map(Number) as [number, number, number
 const batch = Number(values.batch);
 const steps = Number(values.steps);
 const engine = await initEngine({ backend: values.backend });
-const options = { activation: { name: 'swish' }, numClasses: 10, inputShape: [h, w, c] as [number, number, number], seed: 1, bnMomentum: 0.9 };
-const { model } = values.model === 'small-cnn' ? buildSmallCnn(options) : getModel(values.model).build(options);
+if (!(BENCH_MODELS as readonly string[]).includes(values.model)) throw new Error(`--model: expected one of ${BENCH_MODELS.join(', ')}, got ${values.model}`);
+const name = values.model as BenchModel;
+const inputShape: [number, number, number] = [h, w, c];
+const built = buildBenchModel(name, { activation: { name: 'swish' }, numClasses: BENCH_CLASSES[name], inputShape, seed: 1, bnMomentum: 0.9 });
+const { model } = built;
 const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4 });
 const step = createTrainStep(model, optimizer);
-const x = tf.randomUniform([batch, h, w, c], -1, 1, 'float32', 1);
-const ys = tf.cast(tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2) as tf.Tensor1D, 10), 'float32') as tf.Tensor2D;
+const x = tf.randomUniform([batch, h, w, c], -1, 1, 'float32', 1) as tf.Tensor4D;
+const task = benchTask({ model: name, inputShape, batch, activation: 'swish' }, built, new Rng(7));
 const run = async () => {
-  const loss = tf.tidy(() => step(() => classificationLoss(model, x as tf.Tensor4D, ys)));
+  task.prepare?.();
+  const loss = tf.tidy(() => step(() => task.loss(x)));
   await loss.data();
   loss.dispose();
+  task.release?.();
 };
 
 await run(); // warm-up: kernel set-up and caches
@@ -69,6 +74,6 @@ console.log(`${'kernel'.padEnd(34)}${'ms/step'.padStart(9)}${'share'.padStart(8)
 for (const [name, e] of sorted.slice(0, Number(values.top))) {
   console.log(`${name.padEnd(34)}${e.ms.toFixed(1).padStart(9)}${`${((100 * e.ms) / kernelMs).toFixed(1)}%`.padStart(8)}${e.calls.toFixed(0).padStart(7)}${(e.bytes / 2 ** 20).toFixed(1).padStart(9)}`);
 }
-tf.dispose([x, ys]);
+x.dispose();
 optimizer.dispose();
 model.dispose();

@@ -13,12 +13,12 @@ export function formatReport(r: BenchReport): string {
 
   if (r.throughput.length > 0 || r.torch.results.length > 0) {
     lines.push('', 'training throughput (images/s of the median step after warm-up; swish at every site, Nesterov SGD, weight decay)');
-    lines.push(`  ${pad('engine', 22)}${pad('model', 11)}${pad('input', 9)}${pad('batch', 7)}${'ms/step'.padStart(9)}${'images/s'.padStart(10)}`);
+    lines.push(`  ${pad('engine', 22)}${pad('model', 11)}${pad('input', 9)}${pad('batch', 7)}${'ms/step'.padStart(9)}${'images/s'.padStart(10)}${'params'.padStart(10)}`);
     for (const t of r.throughput) {
-      lines.push(`  ${pad(`ash ${t.backend}`, 22)}${pad(t.model, 11)}${pad(shape(t.inputShape), 9)}${pad(String(t.batch), 7)}${num(t.msPerStep).padStart(9)}${num(t.imagesPerSecond).padStart(10)}`);
+      lines.push(`  ${pad(`ash ${t.backend}`, 22)}${pad(t.model, 11)}${pad(shape(t.inputShape), 9)}${pad(String(t.batch), 7)}${num(t.msPerStep).padStart(9)}${num(t.imagesPerSecond).padStart(10)}${String(t.params).padStart(10)}`);
     }
     for (const t of r.torch.results) {
-      lines.push(`  ${pad(`pytorch ${t.threads} thread${t.threads > 1 ? 's' : ''}`, 22)}${pad(t.model, 11)}${pad(shape(t.inputShape), 9)}${pad(String(t.batch), 7)}${num(t.msPerStep).padStart(9)}${num(t.imagesPerSecond).padStart(10)}`);
+      lines.push(`  ${pad(`pytorch ${t.threads} thread${t.threads > 1 ? 's' : ''}`, 22)}${pad(t.model, 11)}${pad(shape(t.inputShape), 9)}${pad(String(t.batch), 7)}${num(t.msPerStep).padStart(9)}${num(t.imagesPerSecond).padStart(10)}${String(t.params).padStart(10)}`);
     }
   }
   if (r.torch.available) lines.push(`  pytorch ${r.torch.version} via ${r.torch.python}`);

@@ -3,7 +3,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { availableBackends, parseBackendChoice } from '../engine/backend.js';
 import { UserError } from '../engine/errors.js';
 import { loadNativeKernels } from '../engine/native.js';
-import { measureThroughput, type ThroughputCase, type ThroughputResult } from './throughput.js';
+import { BENCH_MODELS, measureThroughput, type BenchModel, type ThroughputCase, type ThroughputResult } from './throughput.js';
 import { findTorch, measureTorch, type TorchResult } from './torch-reference.js';
 import { measureActivations, type ActivationBenchResult } from './activations.js';
 import { measureStartup, type StartupResult } from './startup.js';
@@ -17,6 +17,8 @@ export interface BenchOptions {
   /** One backend, or undefined for every available one. */
   backend?: string;
   parts: BenchPart[];
+  /** Throughput (and PyTorch) cases of these models only; default every one. */
+  models?: BenchModel[];
   log?: (line: string) => void;
 }
 
@@ -48,17 +50,25 @@ export interface BenchReport {
 }
 
 /**
- * The architectures and batches the issue names. The pure-JS cpu backend is ~1000x slower than PyTorch
- * (resnet20 takes tens of seconds per image there), so it trains only the small CNN on a tiny batch, one
- * step. Quick mode checks that every part runs: resnet20 at 28x28x1 (what the sweep estimate needs) and the
- * small CNN, tiny batches, no warm-up; its numbers are not comparable to a full run.
+ * The architectures and batches the issues name: resnet20 and the small CNN (classification), unet-small
+ * (segmentation, 64x64x1) and ssd-small (detection, 64x64x1 as fashion-scenes). The pure-JS cpu backend is
+ * ~1000x slower than PyTorch (resnet20 takes tens of seconds per image there), so it trains only the small
+ * CNN on a tiny batch, one step. Quick mode checks that every part runs: resnet20 at 28x28x1 (what the sweep
+ * estimate needs), the small CNN, unet-small and ssd-small, tiny batches, no warm-up; its numbers are not
+ * comparable to a full run. `models` keeps the cases of those models only.
  */
-export function throughputCases(quick: boolean, backend: string): ThroughputCase[] {
+export function throughputCases(quick: boolean, backend: string, models: readonly BenchModel[] = BENCH_MODELS): ThroughputCase[] {
   const smallCnn = (batch: number): ThroughputCase => ({ model: 'small-cnn', inputShape: [32, 32, 3], batch, activation: 'swish' });
   const resnet20 = (batch: number, inputShape: [number, number, number]): ThroughputCase => ({ model: 'resnet20', inputShape, batch, activation: 'swish' });
-  if (backend === 'cpu') return [smallCnn(quick ? 1 : 4)];
-  if (quick) return [resnet20(4, [28, 28, 1]), smallCnn(4)];
-  return [resnet20(128, [32, 32, 3]), resnet20(128, [28, 28, 1]), smallCnn(64)];
+  const unetSmall = (batch: number): ThroughputCase => ({ model: 'unet-small', inputShape: [64, 64, 1], batch, activation: 'swish' });
+  const ssdSmall = (batch: number): ThroughputCase => ({ model: 'ssd-small', inputShape: [64, 64, 1], batch, activation: 'swish' });
+  const cases =
+    backend === 'cpu'
+      ? [smallCnn(quick ? 1 : 4)]
+      : quick
+        ? [resnet20(4, [28, 28, 1]), smallCnn(4), unetSmall(2), ssdSmall(2)]
+        : [resnet20(128, [32, 32, 3]), resnet20(128, [28, 28, 1]), smallCnn(64), unetSmall(16), ssdSmall(16)];
+  return cases.filter((c) => models.includes(c.model));
 }
 
 /** Backends a run measures: the one named, else every available one (quick mode leaves cpu out unless named). */
@@ -133,7 +143,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
   if (want('throughput')) {
     for (const backend of backends) {
-      for (const c of throughputCases(options.quick, backend)) {
+      for (const c of throughputCases(options.quick, backend, options.models)) {
         for (const nativeKernels of kernelVariants(backend)) {
           await attempt('throughput', async () => {
             log(`throughput: ${c.model} ${c.inputShape.join('x')} batch ${c.batch} on ${backend}${nativeKernels ? '' : ' (no native kernels)'}`);
@@ -153,7 +163,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       }
       Object.assign(report.torch, { available: true, python: probe.python, version: probe.version });
       const threads = [...new Set([1, availableParallelism()])];
-      for (const c of throughputCases(options.quick, primary)) {
+      for (const c of throughputCases(options.quick, primary, options.models)) {
         for (const t of threads) {
           log(`torch: ${c.model} ${c.inputShape.join('x')} batch ${c.batch}, ${t} thread(s)`);
           report.torch.results.push(await measureTorch(probe.python, c, { threads: t, ...stepCounts(options.quick, primary) }));

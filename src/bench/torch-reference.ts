@@ -30,6 +30,8 @@ export interface TorchResult extends ThroughputCase {
   msPerStep: number;
   imagesPerSecond: number;
   torchVersion: string;
+  /** Trainable parameters of the PyTorch network (equal to ours when the mirror is exact). */
+  params: number;
 }
 
 export async function measureTorch(python: string, c: ThroughputCase, options: { threads: number; warmupSteps: number; steps: number }): Promise<TorchResult> {
@@ -45,14 +47,14 @@ export async function measureTorch(python: string, c: ThroughputCase, options: {
   const r = await execa(python, args, { reject: false });
   if (r.exitCode !== 0) throw new Error(`${python} ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim().slice(-500)}`);
   const line = r.stdout.trim().split('\n').pop() ?? '';
-  let parsed: { ms_per_step?: unknown; images_per_second?: unknown; torch?: unknown };
+  let parsed: { ms_per_step?: unknown; images_per_second?: unknown; torch?: unknown; params?: unknown };
   try {
     parsed = JSON.parse(line) as typeof parsed;
   } catch {
     throw new Error(`${TORCH_SCRIPT}: expected one JSON line on stdout, got ${JSON.stringify(line.slice(0, 200))}`);
   }
-  if (typeof parsed.ms_per_step !== 'number' || typeof parsed.images_per_second !== 'number') {
-    throw new Error(`${TORCH_SCRIPT}: expected numbers ms_per_step and images_per_second, got ${line.slice(0, 200)}`);
+  if (typeof parsed.ms_per_step !== 'number' || typeof parsed.images_per_second !== 'number' || typeof parsed.params !== 'number') {
+    throw new Error(`${TORCH_SCRIPT}: expected numbers ms_per_step, images_per_second and params, got ${line.slice(0, 200)}`);
   }
-  return { ...c, threads: options.threads, msPerStep: parsed.ms_per_step, imagesPerSecond: parsed.images_per_second, torchVersion: String(parsed.torch) };
+  return { ...c, threads: options.threads, msPerStep: parsed.ms_per_step, imagesPerSecond: parsed.images_per_second, torchVersion: String(parsed.torch), params: parsed.params };
 }

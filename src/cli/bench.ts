@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { logSettings, type GlobalArgs } from './global-options.js';
 import { BENCH_PARTS, runBench, type BenchPart } from '../bench/run.js';
+import { BENCH_MODELS, type BenchModel } from '../bench/throughput.js';
 import { formatReport } from '../bench/format.js';
 import { UserError } from '../engine/errors.js';
 
@@ -9,6 +10,7 @@ interface BenchArgs extends GlobalArgs {
   quick: boolean;
   backend?: string;
   parts: string;
+  models?: string;
 }
 
 function parseParts(text: string): BenchPart[] {
@@ -20,6 +22,15 @@ function parseParts(text: string): BenchPart[] {
   return parts as BenchPart[];
 }
 
+function parseModels(text: string): BenchModel[] {
+  const models = text.split(',').map((m) => m.trim()).filter(Boolean);
+  for (const m of models) {
+    if (!(BENCH_MODELS as readonly string[]).includes(m)) throw new UserError(`--models: unknown model '${m}'; expected a comma-separated list of ${BENCH_MODELS.join(', ')}`);
+  }
+  if (models.length === 0) throw new UserError(`--models: expected at least one of ${BENCH_MODELS.join(', ')}`);
+  return models as BenchModel[];
+}
+
 export const benchCommand: CommandModule<object, BenchArgs> = {
   command: 'bench',
   describe: 'Measure training speed (and against PyTorch on this CPU when torch is installed), activation cost, start-up and sweep throughput',
@@ -29,13 +40,16 @@ export const benchCommand: CommandModule<object, BenchArgs> = {
       .option('quick', { type: 'boolean', default: false, describe: 'tiny batches and shapes: checks that every part runs, in seconds' })
       .option('backend', { type: 'string', describe: 'one backend (wasm, cpu, tensorflow, tensorflow-gpu); default: every available one' })
       .option('parts', { type: 'string', default: BENCH_PARTS.join(','), describe: `which parts to run, comma-separated: ${BENCH_PARTS.join(', ')} (the sweep estimate needs throughput and startup)` })
+      .option('models', { type: 'string', describe: `throughput and PyTorch cases of these models only, comma-separated: ${BENCH_MODELS.join(', ')} (default: all)` })
       .example('ash bench', 'everything, a few minutes')
       .example('ash bench --quick --json', 'fewer rounds, machine-readable')
-      .example('ash bench --parts throughput,torch --backend wasm', 'training speed against PyTorch on this CPU') as never,
+      .example('ash bench --parts throughput,torch --backend wasm', 'training speed against PyTorch on this CPU')
+      .example('ash bench --parts throughput,torch --models ssd-small', 'one model against PyTorch') as never,
   handler: async (args) => {
     const report = await runBench({
       quick: args.quick,
       parts: parseParts(args.parts),
+      ...(args.models !== undefined ? { models: parseModels(args.models) } : {}),
       ...(args.backend !== undefined ? { backend: args.backend } : {}),
       log: (line) => (logSettings(args).verbosity === 'quiet' ? undefined : process.stderr.write(`ash bench: ${line}\n`)),
     });

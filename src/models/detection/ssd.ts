@@ -19,6 +19,7 @@
 import { tf, tfl } from '../../engine/tf.js';
 import { UserError } from '../../engine/errors.js';
 import { ModelContext, glorotUniform, type SymbolicTensor } from '../blocks.js';
+import { MaxPool } from '../max-pool.js';
 import type { BuiltModel, ModelBuildOptions } from '../types.js';
 import { DEFAULT_POSTPROCESS, batchedNms, decodeOffsets, matchPriors } from './boxes.js';
 import { multiboxLoss } from './multibox-loss.js';
@@ -48,8 +49,10 @@ function convBnAct(ctx: ModelContext, x: SymbolicTensor, filters: number, kernel
 }
 
 function maxPool(x: SymbolicTensor, size: number, stride: number, name: string): SymbolicTensor {
-  // 'same' pooling is Caffe's ceil_mode: 75 -> 38 before conv4 (ssd.pytorch's 'C' pool).
-  return tfl.layers.maxPooling2d({ poolSize: size, strides: stride, padding: 'same', name }).apply(x) as SymbolicTensor;
+  // 'same' pooling is Caffe's ceil_mode: 75 -> 38 before conv4 (ssd.pytorch's 'C' pool). The project's MaxPool,
+  // not tfl's maxPooling2d: tfjs's WASM MaxPoolGrad misplaces the gradient of windows whose maximum is negative
+  // (Swish, ELU, ASH make those) and was a third of ssd-small's step time on WASM.
+  return new MaxPool({ poolSize: size, strides: stride, padding: 'same', name }).apply(x) as SymbolicTensor;
 }
 
 /** VGG16-BN through conv7 and the four extras: the six sources of SSD300. */

@@ -1,0 +1,46 @@
+// ssd-small's gradients on WASM against the cpu backend (the reference). Swish makes pooling windows whose
+// maximum is negative, where tfjs 4.22's WASM MaxPoolGrad misplaces the gradient (see src/models/max-pool.ts);
+// SSD pools with the project's MaxPool so that both backends agree. The loss is a fixed linear function of
+// both heads' outputs, so that no host-side choice (hard-negative mining) can differ between the backends.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tf } from '../../../src/engine/tf.js';
+import { initEngine } from '../../../src/engine/backend.js';
+import { buildSsd } from '../../../src/models/detection/ssd.js';
+
+function gradients(): Map<string, Float32Array> {
+  const { model } = buildSsd('ssd-small', { activation: { name: 'swish' }, numClasses: 3, inputShape: [64, 64, 1], seed: 5 });
+  const out = new Map<string, Float32Array>();
+  tf.tidy(() => {
+    const x = tf.randomNormal([1, 64, 64, 1], 0, 1, 'float32', 11);
+    const wLoc = tf.randomNormal([1, 368, 4], 0, 1, 'float32', 12);
+    const wConf = tf.randomNormal([1, 368, 4], 0, 1, 'float32', 13);
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const { grads } = tf.variableGrads(() => {
+      const [loc, conf] = model.apply(x, { training: true }) as [tf.Tensor, tf.Tensor];
+      return tf.add(tf.sum(tf.mul(loc, wLoc)), tf.sum(tf.mul(conf, wConf))) as tf.Scalar;
+    }, variables);
+    model.trainableWeights.forEach((w, i) => out.set(w.originalName, grads[variables[i]!.name]!.dataSync() as Float32Array));
+  });
+  model.dispose();
+  return out;
+}
+
+test('ssd-small with swish: every weight gradient on WASM matches the cpu backend', async () => {
+  await initEngine({ backend: 'cpu' });
+  const reference = gradients();
+  await initEngine({ backend: 'wasm' });
+  const wasm = gradients();
+  assert.equal(wasm.size, reference.size);
+  for (const [name, expected] of reference) {
+    const got = wasm.get(name)!;
+    let scale = 0;
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) {
+      scale = Math.max(scale, Math.abs(expected[i]!));
+      diff = Math.max(diff, Math.abs(got[i]! - expected[i]!));
+    }
+    assert.ok(scale > 0, `${name}: zero gradient`);
+    assert.ok(diff <= 1e-3 * scale, `${name}: max |wasm - cpu| ${diff} vs max |cpu| ${scale}`);
+  }
+});
