@@ -17,6 +17,8 @@
 // `ssd-small` is the CPU variant for 64x64 fashion-scenes: a VGG-style stack of 16/32/64 channels down to
 // 8x8 (1, 1 and 2 convs per stage) and two extra layers (4x4, 2x2), with the SSD300 structure otherwise (see SSD_SMALL_PRIORS).
 import { tf, tfl } from '../../engine/tf.js';
+import { MaxPool } from '../max-pool.js';
+import { AtrousConv2D } from '../atrous-conv.js';
 import { UserError } from '../../engine/errors.js';
 import { ModelContext, glorotUniform, type SymbolicTensor } from '../blocks.js';
 import { MaxPool } from '../max-pool.js';
@@ -33,13 +35,26 @@ export type SsdVariant = 'ssd300' | 'ssd-small';
 
 /** Conv (no bias: batch norm follows), BN, activation: one site. `padding` 'valid' for the last extras. */
 function convBnAct(ctx: ModelContext, x: SymbolicTensor, filters: number, kernel: number, stride: number, name: string, options: { dilation?: number; padding?: 'same' | 'valid' } = {}): SymbolicTensor {
+  if ((options.dilation ?? 1) > 1) {
+    // conv6 (dilation 6): tfjs-core's Conv2D gradient rejects dilations > 1 on every backend, so the dilated
+    // conv is the project's AtrousConv2D (space-to-batch; same weights, same output), as DeepLabV3+'s.
+    const atrous = new AtrousConv2D({
+      filters,
+      kernelSize: kernel,
+      dilationRate: options.dilation!,
+      padding: options.padding ?? 'same',
+      useBias: false,
+      kernelInitializer: tfl.initializers.heNormal({ seed: ctx.rng.nextUint32() }),
+      name: `${name}_conv`,
+    }).apply(x) as SymbolicTensor;
+    return ctx.act(ctx.bn(atrous, `${name}_bn`), `${name}_act`);
+  }
   const y = tfl.layers
     .conv2d({
       filters,
       kernelSize: kernel,
       strides: stride,
       padding: options.padding ?? 'same',
-      dilationRate: options.dilation ?? 1,
       useBias: false,
       kernelInitializer: tfl.initializers.heNormal({ seed: ctx.rng.nextUint32() }),
       name: `${name}_conv`,

@@ -12,6 +12,7 @@
 // smallBackbone: a CPU-sized stand-in for 64x64 fashion-scenes: three conv stages with residual basic
 // blocks, one stride-4 map.
 import { tfl } from '../../engine/tf.js';
+import { MaxPool } from '../max-pool.js';
 import type { ModelContext, SymbolicTensor } from '../blocks.js';
 
 const kaimingUniformA1 = (seed: number) => tfl.initializers.varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed });
@@ -48,7 +49,7 @@ function fpnConv(ctx: ModelContext, x: SymbolicTensor, filters: number, kernel: 
 /** ResNet-50 + FPN: [P2, P3, P4, P5, P6] with 256 channels, strides 4..64. */
 export function resnet50Fpn(ctx: ModelContext, image: SymbolicTensor): SymbolicTensor[] {
   let x = ctx.act(ctx.bn(convPt(ctx, image, 64, 7, 2, 'stem_conv'), 'stem_bn'), 'stem_act');
-  x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(x) as SymbolicTensor;
+  x = new MaxPool({ poolSize: 3, strides: 2, padding: 'same', name: 'stem_pool' }).apply(x) as SymbolicTensor;
   const stages: SymbolicTensor[] = [];
   [
     [64, 3],
@@ -66,7 +67,7 @@ export function resnet50Fpn(ctx: ModelContext, image: SymbolicTensor): SymbolicT
     merged.unshift(tfl.layers.add({ name: `fpn_merge${i + 2}` }).apply([inner[i]!, up]) as SymbolicTensor);
   }
   const outputs = merged.map((m, i) => fpnConv(ctx, m, 256, 3, `fpn_out${i + 2}`));
-  outputs.push(tfl.layers.maxPooling2d({ poolSize: 1, strides: 2, padding: 'valid', name: 'fpn_p6' }).apply(outputs[3]!) as SymbolicTensor);
+  outputs.push(new MaxPool({ poolSize: 1, strides: 2, padding: 'valid', name: 'fpn_p6' }).apply(outputs[3]!) as SymbolicTensor);
   return outputs;
 }
 

@@ -22,6 +22,7 @@
 // `yolo-small`: the CPU variant for 64x64 fashion-scenes: the same graph at width 1/8 (8..128 channels),
 // one bottleneck per C3, and anchors sized for 8-28 pixel items.
 import { tf, tfl } from '../../engine/tf.js';
+import { MaxPool } from '../max-pool.js';
 import { UserError } from '../../engine/errors.js';
 import { ModelContext, type SymbolicTensor } from '../blocks.js';
 import type { BuiltModel, ModelBuildOptions } from '../types.js';
@@ -96,7 +97,7 @@ class YoloBuilder {
   sppf(x: SymbolicTensor, filters: number, name: string): SymbolicTensor {
     const inC = x.shape[x.shape.length - 1] as number;
     const a = this.conv(x, inC / 2, 1, 1, `${name}_cv1`);
-    const pool = (t: SymbolicTensor, i: number): SymbolicTensor => tfl.layers.maxPooling2d({ poolSize: 5, strides: 1, padding: 'same', name: `${name}_pool${i}` }).apply(t) as SymbolicTensor;
+    const pool = (t: SymbolicTensor, i: number): SymbolicTensor => new MaxPool({ poolSize: 5, strides: 1, padding: 'same', name: `${name}_pool${i}` }).apply(t) as SymbolicTensor;
     const y1 = pool(a, 1);
     const y2 = pool(y1, 2);
     const y3 = pool(y2, 3);
