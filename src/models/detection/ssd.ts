@@ -21,7 +21,6 @@ import { MaxPool } from '../max-pool.js';
 import { AtrousConv2D } from '../atrous-conv.js';
 import { UserError } from '../../engine/errors.js';
 import { ModelContext, glorotUniform, type SymbolicTensor } from '../blocks.js';
-import { MaxPool } from '../max-pool.js';
 import type { BuiltModel, ModelBuildOptions } from '../types.js';
 import { DEFAULT_POSTPROCESS, batchedNms, decodeOffsets, matchPriors } from './boxes.js';
 import { multiboxLoss } from './multibox-loss.js';
