@@ -44,6 +44,7 @@ export interface TrainArgs {
   resume: boolean;
   /** Train the run in --out from the start, discarding its checkpoint (and its result, if it finished). */
   restart: boolean;
+  json: boolean;
   /** A name, or false from --no-augment. */
   augment: string | boolean;
 }
@@ -135,6 +136,23 @@ export function trainConfigInput(args: TrainArgs): Plain {
 export function trainJob(args: TrainArgs): Job {
   const config = parseSweepInput(trainConfigInput(args), 'ash train', flagOf);
   return expandJobs(config)[0]!;
+}
+
+/** `ash train --json`: the outcome in one line, for scripts (result.json has the whole record). */
+function outcomeJson(result: JobResult, file: string, out: string, alreadyFinished: boolean): string {
+  const { status, jobId, task, primaryMetric, metrics, perClass, error } = result;
+  return JSON.stringify({
+    status,
+    jobId,
+    task,
+    primaryMetric,
+    metrics,
+    ...(perClass ? { perClass } : {}),
+    ...(error ? { error } : {}),
+    result: file,
+    ...(status === 'ok' ? { model: join(out, MODEL_DIR) } : {}),
+    alreadyFinished,
+  });
 }
 
 /** The primary metric and the others, e.g. `top-1 72.60%  top-5 99.50%  val loss 0.7100`. */
@@ -236,6 +254,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         default: false,
         describe: 'train the run in --out from the start, deleting its checkpoint (and its result and model/, if it finished)',
       })
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'print the outcome as one JSON line on stdout ({ status, jobId, task, primaryMetric, metrics, perClass?, result, model? }); progress stays on stderr',
+      })
       .option('seed', { type: 'string', default: '1', describe: 'fixes initialisation, shuffling and augmentation' })
       .option('out', { type: 'string', demandOption: true, describe: 'the run folder (its parent names the "sweep" in reports)' })
       .option('batch-size', { type: 'string', describe: `examples per step (default ${DEFAULT_RECIPE.batchSize})` })
@@ -266,12 +289,13 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       const finished = args.restart ? undefined : previous;
       const file = join(out, 'result.json');
       if (finished) {
-        process.stdout.write(`${finished.status} (already finished in ${out}; --restart, or another --out, trains it again): ${metricsLine(finished)}  -> ${file}\n`);
+        if (args.json) process.stdout.write(`${outcomeJson(finished, file, out, true)}\n`);
+        else process.stdout.write(`${finished.status} (already finished in ${out}; --restart, or another --out, trains it again): ${metricsLine(finished)}  -> ${file}\n`);
         return;
       }
       writeJsonAtomic(join(out, SPEC_FILE), spec);
       if (resumeEpoch !== undefined) process.stderr.write(`ash train: resuming from epoch ${resumeEpoch}/${spec.train.epochs} (the checkpoint in ${join(out, CHECKPOINT_DIR)})\n`);
-      const bar = process.stderr.isTTY
+      const bar = process.stderr.isTTY && !args.json
         ? new cliProgress.SingleBar(
             { format: 'epoch {epoch}/{epochs} [{bar}] {value}/{total} steps  loss {loss}  eta {eta_formatted}', stream: process.stderr, hideCursor: true },
             cliProgress.Presets.shades_classic,
@@ -295,7 +319,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       });
       bar?.stop();
       const model = result.status === 'ok' ? `, weights in ${join(out, MODEL_DIR)}` : '';
-      process.stdout.write(`${result.status}: ${metricsLine(result)}  -> ${file}${model}\n`);
+      if (args.json) process.stdout.write(`${outcomeJson(result, file, out, false)}\n`);
+      else process.stdout.write(`${result.status}: ${metricsLine(result)}  -> ${file}${model}\n`);
       if (result.status === 'diverged') process.stderr.write(`ash train: ${result.error}\n`);
     } finally {
       release();

@@ -109,6 +109,20 @@ test('ash train is a one-job sweep: a job folder in --out, a report over a folde
   assert.equal(report.status, 0, report.stderr);
   const rows = JSON.parse(report.stdout) as { activation: string; sweep: string; metric: string; n: number }[];
   assert.deepEqual(rows.map((r) => [r.activation, r.sweep, r.metric, r.n]), [['ReLU', 'my-runs', 'top1', 1], ['Swish', 'my-runs', 'top1', 1]]);
+  // --json: the outcome as one JSON line, the numbers result.json holds; here for a run that had finished.
+  const json = train('swish', 'swish-s1', ['--json']);
+  assert.equal(json.status, 0, json.stderr);
+  const swish = JSON.parse(readFileSync(join(runs, 'swish-s1', 'result.json'), 'utf8')) as { metrics: unknown; jobId: string };
+  assert.deepEqual(JSON.parse(json.stdout), {
+    status: 'ok',
+    jobId: swish.jobId,
+    task: 'classification',
+    primaryMetric: 'top1',
+    metrics: swish.metrics,
+    result: join(runs, 'swish-s1', 'result.json'),
+    model: join(runs, 'swish-s1', 'model'),
+    alreadyFinished: true,
+  });
   // The same command again finds the run finished; another spec in the same folder is refused, not overwritten.
   const again = train('relu', 'relu-s1');
   assert.equal(again.status, 0, again.stderr);
