@@ -16,8 +16,7 @@ import { aggregate } from '../report/aggregate.js';
 import { loadResults, type LoadedResult, type LoadProblem } from '../report/load.js';
 import { activationLabel, paperActivationLabel, paperModelKey } from '../report/names.js';
 import { listPaperTables, loadPaperTable, PAPER_DATA_DIR, paperModels, type PaperTable } from '../report/paper.js';
-import { achievedPower, seedsNeeded } from '../stats/power.js';
-import { sampleVariance } from '../stats/summary.js';
+import { gapPower, paperAshAndBest, type GapPower } from '../report/power-check.js';
 
 /** configs/ of this package (next to src/ and dist/). */
 export const PACKAGE_CONFIG_DIR = fileURLToPath(new URL('../../configs/', import.meta.url));
@@ -68,7 +67,8 @@ export interface CellStatus {
   otherRecipe: number;
 }
 
-export interface PowerCheck {
+/** The power question of one model x dataset of a paper config: the paper's gap, our spread, the seeds it needs. */
+export interface PowerCheck extends GapPower {
   config: string;
   sweep: string;
   model: string;
@@ -76,16 +76,6 @@ export interface PowerCheck {
   /** The paper's column this model stands for (itself, or its family's member in the paper). */
   paperModel: string;
   metric: string;
-  baseline: string;
-  /** Paper's ASH mean minus the paper's best baseline mean, in the paper's units. */
-  paperGap: number;
-  ash: { n: number; sd: number | null };
-  best: { n: number; sd: number | null };
-  /** Seeds per group for power 0.8 at alpha 0.05 (two-sided Welch), from the measured sds; null when unknown or out of reach. */
-  seedsNeeded: number | null;
-  /** Power of the runs finished so far to detect the paper's gap; null when fewer than 2 runs in a group. */
-  presentPower: number | null;
-  note?: string;
 }
 
 export interface TableStatus {
@@ -296,10 +286,6 @@ function cellStatuses({ status: config, merged, jobIds }: ReadConfig, runs: read
   return cells;
 }
 
-function sd(values: readonly number[]): number | null {
-  return values.length >= 2 ? Math.sqrt(sampleVariance(values)) : null;
-}
-
 /** Per model: the paper's ASH-vs-best-baseline gap, the measured spread, the seeds it needs and the power so far. */
 function powerChecks(table: PaperTable, metric: string, { status: config, jobIds }: ReadConfig, runs: readonly LoadedResult[], target: number, alpha: number): PowerCheck[] {
   const name = config.name ?? '';
@@ -314,43 +300,21 @@ function powerChecks(table: PaperTable, metric: string, { status: config, jobIds
       const paperModel = paperColumnFor(model, columns);
       if (paperModel === undefined) continue;
       const column = table.entries.filter((e) => e.model === paperModel && e.metric === metric);
-      const ashEntry = column.find((e) => e.activation === 'ASH');
-      const baselines = column.filter((e) => e.activation !== 'ASH').sort((a, b) => b.mean - a.mean);
-      const bestEntry = baselines[0];
-      if (!ashEntry || !bestEntry) continue;
+      // The paper's tables of these sweeps are accuracies and mIoU/mAP: higher is better.
+      const pair = paperAshAndBest(column, true);
+      if (!pair) continue;
       const valuesOf = (paperLabel: string) =>
         rows.find((r) => r.model === model && r.dataset === dataset && paperActivationLabel(r.label) === paperLabel)?.values ?? [];
-      const ashValues = valuesOf('ASH');
-      const bestValues = valuesOf(bestEntry.activation);
-      const paperGap = ashEntry.mean - bestEntry.mean;
-      const ash = { n: ashValues.length, sd: sd(ashValues) };
-      const best = { n: bestValues.length, sd: sd(bestValues) };
-      let needed: number | null = null;
-      let presentPower: number | null = null;
-      let note: string | undefined;
-      if (ash.sd === null || best.sd === null) {
-        note = `needs 2 finished runs of ASH and of ${bestEntry.activation} to measure the spread`;
-      } else if (paperGap <= 0) {
-        note = `the paper does not put ASH above ${bestEntry.activation} here`;
-      } else {
-        needed = seedsNeeded({ delta: paperGap, sd1: ash.sd, sd2: best.sd, alpha, power: target });
-        presentPower = achievedPower({ delta: paperGap, sd1: ash.sd, sd2: best.sd, alpha, n1: ash.n, n2: best.n }).power;
-      }
-      checks.push({
-        config: config.file,
-        sweep: name,
-        model,
-        dataset,
-        paperModel,
-        metric,
-        baseline: bestEntry.activation,
-        paperGap,
-        ash,
-        best,
-        seedsNeeded: needed,
-        presentPower,
-        ...(note !== undefined ? { note } : {}),
+      const power = gapPower({
+        baseline: pair.best.activation,
+        paperGap: pair.ash.mean - pair.best.mean,
+        higherIsBetter: true,
+        ashValues: valuesOf('ASH'),
+        bestValues: valuesOf(pair.best.activation),
+        alpha,
+        target,
       });
+      checks.push({ config: config.file, sweep: name, model, dataset, paperModel, metric, ...power });
     }
   }
   return checks;

@@ -9,23 +9,13 @@ import { encode } from 'fast-png';
 import type { Detector } from '../../models/detection/types.js';
 import { EXAMPLES_DIR, EXAMPLES_INDEX, EXAMPLES_SCHEMA_VERSION, type ExamplesIndex } from '../../contract/examples.js';
 import { detectImages, type DetectionTestSet } from './detect.js';
+import { vocColour } from '../voc-colours.js';
+
+export { vocColour };
 
 export const EXAMPLE_COUNT = 4;
 /** Boxes below this score are not drawn (evaluation keeps them all; a picture of 100 boxes shows nothing). */
 export const EXAMPLE_MIN_SCORE = 0.3;
-
-/** VOCdevkit's labelcolormap.m: the bits of the index spread over r, g and b. */
-export function vocColour(index: number): [number, number, number] {
-  let [r, g, b] = [0, 0, 0];
-  let c = index;
-  for (let shift = 7; shift >= 0; shift--) {
-    r |= (c & 1) << shift;
-    g |= ((c >> 1) & 1) << shift;
-    b |= ((c >> 2) & 1) << shift;
-    c >>= 3;
-  }
-  return [r, g, b];
-}
 
 /**
  * RGB copy of an HWC image (grey is repeated) with each box [x0, y0, x1, y1] (pixel edges, no +1) outlined:

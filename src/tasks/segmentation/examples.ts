@@ -10,23 +10,11 @@ import { makeSegmentationBatch } from '../../data/segmentation-batches.js';
 import type { SegmentationSplit, SegmentationTrainingData } from '../../data/segmentation-types.js';
 import { EXAMPLES_DIR, EXAMPLES_INDEX, EXAMPLES_SCHEMA_VERSION, type ExamplesIndex } from '../../contract/examples.js';
 import { logitsToLabels } from './logits-to-labels.js';
+import { vocColourMap } from '../voc-colours.js';
+
+export { vocColourMap };
 
 export const EXAMPLE_COUNT = 4;
-
-/** The PASCAL VOC colour map (VOCdevkit's labelcolormap.m): the bits of the index spread over r, g and b. */
-export function vocColourMap(): [number, number, number][] {
-  return Array.from({ length: 256 }, (_, index) => {
-    let [r, g, b] = [0, 0, 0];
-    let c = index;
-    for (let shift = 7; shift >= 0; shift--) {
-      r |= (c & 1) << shift;
-      g |= ((c >> 1) & 1) << shift;
-      b |= ((c >> 2) & 1) << shift;
-      c >>= 3;
-    }
-    return [r, g, b];
-  });
-}
 
 function labelPng(labels: ArrayLike<number>, width: number, height: number): Uint8Array {
   return encode({ width, height, data: Uint8Array.from(labels), depth: 8, channels: 1, palette: vocColourMap() });
