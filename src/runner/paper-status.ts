@@ -11,6 +11,7 @@ import { deepMerge, isPlainObject, type Plain } from '../config/merge.js';
 import { ConfigError, formatProblem } from '../config/problems.js';
 import { CIFAR10, CIFAR100, CIFAR100_COARSE, locateCifar } from '../data/cifar.js';
 import { IMAGEFOLDER, TINY_IMAGENET, type ImageFolderVariant } from '../data/imagefolder.js';
+import { checkDataset as checkDatasetFiles, getAnyDataset } from '../data/registry.js';
 import { UserError } from '../engine/errors.js';
 import { aggregate } from '../report/aggregate.js';
 import { loadResults, type LoadedResult, type LoadProblem } from '../report/load.js';
@@ -189,6 +190,17 @@ export function checkDataset(dataset: string, dataDir: string | undefined): Data
     const evalSplit = ['val', 'validation', 'test'].find((s) => isDir(join(root, s)));
     if (isDir(join(root, 'train')) && evalSplit) return { ...base, present: true, detail: `${display(resolve(root))} (train/, ${evalSplit}/)` };
     return { ...base, present: false, detail: `${root}: expected train/ and val/ class folders (${folder.howToGet})` };
+  }
+  // Datasets with a preflight check (the MNIST family: Debian's Fashion-MNIST lives in /usr/share/datasets) are
+  // looked for where their reader looks, with or without a dataDir.
+  if (getAnyDataset(dataset).check) {
+    try {
+      checkDatasetFiles(dataset, dataDir !== undefined ? { dataDir } : {});
+      return { ...base, present: true, detail: dataDir !== undefined ? display(resolve(dataDir)) : 'found where its reader looks by default' };
+    } catch (err) {
+      if (err instanceof UserError) return { ...base, present: false, detail: err.message };
+      throw err;
+    }
   }
   if (dataDir !== undefined) {
     return existsSync(dataDir) ? { ...base, present: true, detail: `${dataDir} exists (contents not checked)` } : { ...base, present: false, detail: `${dataDir} does not exist` };

@@ -148,3 +148,15 @@ test('ash paper with the shipped configs lists Tables 1-3 with a GPU and a CPU c
     assert.deepEqual([...machines].sort(), ['cpu', 'gpu'], id);
   }
 });
+
+test('ash paper looks for MNIST-family data where the reader looks: present with the files, the reader\'s message without', async () => {
+  const { checkDataset } = await import('../../src/runner/paper-status.js');
+  const { writeMnistFixture } = await import('../helpers/idx-fixtures.js');
+  const withData = tempDir();
+  writeMnistFixture(withData, { gzip: false, train: 8, test: 4 });
+  assert.equal(checkDataset('mnist', withData).present, true);
+  const empty = tempDir();
+  const missing = checkDataset('mnist', empty);
+  assert.equal(missing.present, false);
+  assert.match(missing.detail, /lacks train-images-idx3-ubyte/);
+});
