@@ -1,7 +1,8 @@
 // Target assignment shared by the RPN and the box head: torchvision's Matcher and
 // BalancedPositiveNegativeSampler (torchvision/models/detection/_utils.py), on plain arrays.
 import type { Rng } from '../../engine/random.js';
-import { boxCount, pairwiseIou } from './two-stage-boxes.js';
+import { iouMatrix } from './boxes.js';
+import { boxCount } from './two-stage-boxes.js';
 
 /** Matched to no GT: IoU below the low threshold (a negative). */
 export const BELOW_LOW = -1;
@@ -25,7 +26,7 @@ export function matchBoxes(gt: ArrayLike<number>, boxes: ArrayLike<number>, opti
   const g = boxCount(gt);
   const matches = new Int32Array(n).fill(BELOW_LOW);
   if (g === 0) return matches;
-  const iou = pairwiseIou(boxes, gt); // [n][g]
+  const iou = iouMatrix(boxes, gt); // [n][g]
   const argmax = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = -1;

@@ -14,26 +14,6 @@ export function boxCount(boxes: ArrayLike<number>): number {
   return Math.floor(boxes.length / 4);
 }
 
-/** IoU of every box in `a` with every box in `b`: [a.count][b.count] as one row-major Float32Array. */
-export function pairwiseIou(a: ArrayLike<number>, b: ArrayLike<number>): Float32Array {
-  const na = boxCount(a);
-  const nb = boxCount(b);
-  const out = new Float32Array(na * nb);
-  for (let j = 0; j < nb; j++) {
-    const bx1 = b[4 * j]!, by1 = b[4 * j + 1]!, bx2 = b[4 * j + 2]!, by2 = b[4 * j + 3]!;
-    const areaB = (bx2 - bx1) * (by2 - by1);
-    for (let i = 0; i < na; i++) {
-      const ax1 = a[4 * i]!, ay1 = a[4 * i + 1]!, ax2 = a[4 * i + 2]!, ay2 = a[4 * i + 3]!;
-      const w = Math.min(ax2, bx2) - Math.max(ax1, bx1);
-      const h = Math.min(ay2, by2) - Math.max(ay1, by1);
-      if (w <= 0 || h <= 0) continue;
-      const inter = w * h;
-      out[i * nb + j] = inter / ((ax2 - ax1) * (ay2 - ay1) + areaB - inter);
-    }
-  }
-  return out;
-}
-
 export type CoderWeights = readonly [number, number, number, number];
 
 /** Regression targets (dx, dy, dw, dh) that move `reference` boxes onto `target` boxes (BoxCoder.encode_single). */

@@ -10,7 +10,8 @@ import { BELOW_LOW, BETWEEN, matchBoxes } from '../../../src/models/detection/ma
 import { rpnLoss, rpnTargets, TORCHVISION_RPN } from '../../../src/models/detection/rpn.js';
 import { pasteMask, postprocessDetections, sampleRois, TORCHVISION_ROI_HEADS } from '../../../src/models/detection/roi-heads.js';
 import { fpnLevel, trainingTargets } from '../../../src/models/detection/mask-rcnn.js';
-import { decodeBoxes, encodeBoxes, pairwiseIou } from '../../../src/models/detection/two-stage-boxes.js';
+import { decodeBoxes, encodeBoxes } from '../../../src/models/detection/two-stage-boxes.js';
+import { iouMatrix } from '../../../src/models/detection/boxes.js';
 import { instanceMasksFromLabelMap } from '../../../src/models/detection/instance-masks.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
@@ -40,7 +41,7 @@ test('box coder: encode and decode are inverse; torchvision weights scale the de
   close(encodeBoxes(gt, ref, [10, 10, 5, 5]), [0, 1.25, 0, 5 * Math.log(1.25)]);
   close(decodeBoxes(encodeBoxes(gt, ref, [10, 10, 5, 5]), ref, [10, 10, 5, 5]), gt, 1e-5);
   // IoU: [0,0,10,10] vs [5,0,15,10]: 50 / 150.
-  close(pairwiseIou(gt, [5, 0, 15, 10]), [1 / 3]);
+  close(iouMatrix(gt, [5, 0, 15, 10]), [1 / 3]);
 });
 
 // GT 0 = [0,0,10,10], GT 1 = [40,40,50,50]. Anchors and their best IoU:
