@@ -2,28 +2,12 @@
 // what starting over does. Bit-identical resuming: test/cli/resume.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeMnistFixture } from '../helpers/idx-fixtures.js';
 import type { JobResult } from '../../src/runner/result.js';
+import { ash, KILL, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-const KILL = 'ASH_TEST_KILL_AFTER_EPOCH';
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'ash-resume-'));
-
-function ash(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
-const data = tmp();
-writeMnistFixture(data, { gzip: false, train: 32, test: 12 });
-// 2 steps per epoch; dropout 0.3 between the convs of each block.
-const RUN = ['--data-dir', data, '--model', 'wrn10-1-drop0.3', '--activation', 'ash:k=0.3', '--epochs', '2', '--batch-size', '16', '--seed', '5', '--backend', 'wasm'];
-
-const readResult = (dir: string): JobResult => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as JobResult;
+const RUN = resumeRun(2).args;
 
 test('ash train: --resume without a checkpoint names the folder; --restart trains a run from the start, unfinished or finished', () => {
   const empty = tmp();

@@ -3,33 +3,15 @@
 // test builds dist/ first). WASM, Wide ResNet-10-1 with ASH sites, batch norm and SeededDropout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { writeMnistFixture } from '../helpers/idx-fixtures.js';
 import { runSweep } from '../../src/runner/sweep.js';
 import { identityHash } from '../../src/contract/spec.js';
 import type { JobResult } from '../../src/runner/result.js';
+import { ash, KILL, outcome, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
-const KILL = 'ASH_TEST_KILL_AFTER_EPOCH';
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'ash-resume-'));
-
-function ash(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
-}
-
-const data = tmp();
-writeMnistFixture(data, { gzip: false, train: 32, test: 12 });
-// 2 steps per epoch, 3 epochs; dropout 0.3 between the convs of each block.
-const RUN = ['--data-dir', data, '--model', 'wrn10-1-drop0.3', '--activation', 'ash:k=0.3', '--epochs', '3', '--batch-size', '16', '--seed', '5', '--backend', 'wasm'];
-
-const readResult = (dir: string): JobResult => JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as JobResult;
-/** What must match exactly: the metrics, per-class records and every epoch record but its wall-clock seconds. */
-const outcome = (r: JobResult) => ({ metrics: r.metrics, perClass: r.perClass, history: r.history.map(({ seconds: _s, ...rest }) => rest) });
+const { data, args: RUN } = resumeRun(3);
 
 let uninterrupted: { dir: string; result: JobResult } | undefined;
 function reference(): { dir: string; result: JobResult } {
