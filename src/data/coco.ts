@@ -1,11 +1,15 @@
 // COCO 2017 detection: annotations/instances_<split>2017.json plus <split>2017/ image folders. Boxes stay in
 // COCO's [x, y, w, h]; `iscrowd` is kept as a flag; category ids (1..90 with gaps) map to contiguous
-// indices in id order. Images without annotations are kept (they count as images). Files over 256 MiB
+// indices in id order. Images without annotations are kept (they count as images). Each object's
+// `segmentation` (polygons, uncompressed or compressed RLE) is checked here and kept packed on the record
+// (coco-segmentation.ts); masks are rasterised when the image is read. Files over 256 MiB
 // (instances_train2017.json is 448 MB) are scanned element by element instead of read as one string.
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../engine/errors.js';
+import { MaskFormatError } from './coco-mask.js';
+import { packSegmentations, segmentationParts, type SegmentationPart } from './coco-segmentation.js';
 import { JsonScanError, NotAnObjectError, scanTopLevelArrays } from './json-scan.js';
 import { summariseDetection, type DatasetSummary, type DetectionSplitSummary } from './summary.js';
 import type { DetectionData, DetectionRecord, ReaderOptions } from './types.js';
@@ -22,6 +26,7 @@ interface CocoAnnotation {
   category_id: number;
   bbox: number[];
   iscrowd?: number;
+  segmentation?: unknown;
 }
 interface CocoCategory {
   id: number;
@@ -46,10 +51,10 @@ const EDGE_TOLERANCE = 1;
 export const STREAM_PARSE_ABOVE = 256 * 1024 * 1024;
 
 const LISTS = ['images', 'annotations', 'categories'] as const;
-/** The fields this reader uses, per list; the scanner drops the rest (segmentation polygons are most of the file). */
+/** The fields this reader uses, per list; the scanner drops the rest. */
 const USED_FIELDS: Record<string, readonly string[]> = {
   images: ['id', 'file_name', 'width', 'height'],
-  annotations: ['id', 'image_id', 'category_id', 'bbox', 'iscrowd'],
+  annotations: ['id', 'image_id', 'category_id', 'bbox', 'iscrowd', 'segmentation'],
   categories: ['id', 'name'],
 };
 
@@ -138,14 +143,14 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
   const categories = [...categoryList].sort((a, b) => a.id - b.id);
   const categoryIndex = new Map(categories.map((c, i) => [c.id, i]));
 
-  const perImage = new Map<number, { image: CocoImage; anns: CocoAnnotation[] }>();
+  const perImage = new Map<number, { image: CocoImage; anns: CocoAnnotation[]; segmentations: (SegmentationPart[] | undefined)[] }>();
   images.forEach((img, i) => {
     const where = `images[${i}]`;
     requireNumber(img as unknown as Record<string, unknown>, 'id', file, where);
     requireNumber(img as unknown as Record<string, unknown>, 'width', file, where);
     requireNumber(img as unknown as Record<string, unknown>, 'height', file, where);
     if (typeof img.file_name !== 'string') throw new UserError(`${file}: ${where}: field 'file_name' is missing`);
-    perImage.set(img.id, { image: img, anns: [] });
+    perImage.set(img.id, { image: img, anns: [], segmentations: [] });
   });
   const skipped: string[] = [];
   annotations.forEach((ann, i) => {
@@ -167,9 +172,17 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
       skipped.push(`${where}: bbox [${ann.bbox.join(', ')}] outside image ${imageId} (${width}x${height})`);
       return;
     }
+    let parts: SegmentationPart[] | undefined;
+    try {
+      parts = segmentationParts(ann.segmentation, height, width);
+    } catch (err) {
+      if (err instanceof MaskFormatError) throw new UserError(`${file}: ${where}: field 'segmentation': ${err.message}`);
+      throw err;
+    }
     entry.anns.push(ann);
+    entry.segmentations.push(parts);
   });
-  const records: DetectionRecord[] = [...perImage.values()].map(({ image, anns }) => {
+  const records: DetectionRecord[] = [...perImage.values()].map(({ image, anns, segmentations: parts }) => {
     const boxes = new Float32Array(anns.length * 4);
     anns.forEach((a, j) => {
       const [x, y, w, h] = a.bbox as [number, number, number, number];
@@ -177,6 +190,7 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
       const y0 = Math.max(0, y);
       boxes.set([x0, y0, Math.min(image.width, x + w) - x0, Math.min(image.height, y + h) - y0], j * 4);
     });
+    const segmentations = packSegmentations(parts, image.height, image.width);
     return {
       id: String(image.id),
       file: join(imageDir, image.file_name),
@@ -185,6 +199,7 @@ function cocoSplitOf(doc: Record<string, unknown>, file: string, imageDir: strin
       boxes,
       classes: Int32Array.from(anns, (a) => categoryIndex.get(a.category_id)!),
       flags: Uint8Array.from(anns, (a) => (a.iscrowd ? 1 : 0)),
+      ...(segmentations ? { segmentations } : {}),
     };
   });
   return { classNames: categories.map((c) => c.name), categoryIds: categories.map((c) => c.id), records, skipped };

@@ -8,8 +8,9 @@
 // Resizing warps the whole image to the input size (no letterbox), as ssd.pytorch's Resize transform does;
 // boxes scale with it and `meta` keeps the factors. VOC `difficult` and COCO `iscrowd` flags ride along in
 // `truth[i].flags` (the detectors skip flagged objects in training; the evaluators decide at test time).
-// Instance masks come with fashion-scenes (its class mask cut by each object's box: items never overlap);
-// the COCO reader does not keep polygons, so COCO batches have none.
+// Instance masks come with fashion-scenes (its class mask cut by each object's box: items never overlap)
+// and with COCO (each object's segmentation rasterised as pycocotools does when its image is read, one
+// mask per object since COCO objects overlap); VOC detection batches have none.
 //
 // Training augmentation is augment-scene's flip and scale jitter (resize by a random factor, then crop or
 // pad back to the input size), applied after the resize so that boxes, pixels and masks move together.
@@ -17,6 +18,7 @@ import type { Rng } from '../engine/random.js';
 import { UserError } from '../engine/errors.js';
 import { decodeRgb } from './decode.js';
 import { augmentScene, resizeScene, type Scene, type SceneAugment } from './augment-scene.js';
+import { decodeInstanceMasks } from './coco-segmentation.js';
 import { loadFashionScenes, type SceneSplit } from './fashion-scenes.js';
 import { loadVocDetection } from './voc.js';
 import { loadCoco } from './coco.js';
@@ -81,7 +83,7 @@ export function sceneSource(split: SceneSplit, canvas: number): DetectionSource 
   };
 }
 
-/** VOC / COCO records: each image decoded from its file to RGB when asked for. */
+/** VOC / COCO records: each image decoded from its file to RGB when asked for, COCO's masks rasterised with it. */
 export function recordSource(records: DetectionRecord[]): DetectionSource {
   return {
     count: records.length,
@@ -93,7 +95,8 @@ export function recordSource(records: DetectionRecord[]): DetectionSource {
       if (image.width !== r.width || image.height !== r.height) {
         throw new UserError(`${r.file}: image is ${image.width}x${image.height} but its annotation says ${r.width}x${r.height}`);
       }
-      return { width: r.width, height: r.height, channels: 3, pixels: image.data, boxes: r.boxes, classes: r.classes, flags: r.flags };
+      const scene: Scene = { width: r.width, height: r.height, channels: 3, pixels: image.data, boxes: r.boxes, classes: r.classes, flags: r.flags };
+      return r.segmentations ? { ...scene, instanceMasks: decodeInstanceMasks(r.segmentations) } : scene;
     },
   };
 }
@@ -163,7 +166,7 @@ export async function readDetectionBatch(source: DetectionSource, indices: Array
     for (let i = 0; i < scene.boxes.length; i += 4) {
       boxes.set([scene.boxes[i]!, scene.boxes[i + 1]!, scene.boxes[i]! + scene.boxes[i + 2]!, scene.boxes[i + 1]! + scene.boxes[i + 3]!], i);
     }
-    const masks = instanceMasks(scene);
+    const masks = scene.instanceMasks ?? instanceMasks(scene);
     truth.push({ boxes, classes: scene.classes, flags: scene.flags, ...(masks ? { masks } : {}) });
     meta.push({ id: source.id(index), width: original.width, height: original.height, scaleX: w / original.width, scaleY: h / original.height });
   }

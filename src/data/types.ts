@@ -1,5 +1,7 @@
 // In-memory classification data: raw uint8 pixels in NHWC order plus labels. Normalisation and
 // augmentation happen per batch, so a dataset costs one byte per pixel in memory.
+import type { PackedSegmentations } from './coco-segmentation.js';
+
 export interface ClassificationSplit {
   count: number;
   /** count * H * W * C bytes, NHWC. */
@@ -102,6 +104,11 @@ export interface DetectionRecord {
   classes: Int32Array;
   /** VOC `difficult` or COCO `iscrowd`, 1 per flagged object. Kept, not dropped: evaluation decides. */
   flags: Uint8Array;
+  /**
+   * COCO: every object's segmentation, packed, rasterised to instance masks when the image is read
+   * (coco-segmentation.ts decodeInstanceMasks). Absent when some object has none.
+   */
+  segmentations?: PackedSegmentations;
 }
 
 export interface DetectionData {
