@@ -8,12 +8,19 @@ import { join } from 'node:path';
 import { parseCocoBuffer, parseCocoInstances, readCocoInstances, STREAM_PARSE_ABOVE, type CocoSplit } from '../../src/data/coco.js';
 import { scanTopLevelArrays, JsonScanError, NotAnObjectError } from '../../src/data/json-scan.js';
 import { Rng } from '../../src/engine/random.js';
+import { rleToString } from '../../src/data/coco-mask.js';
 
 const FILE = 'instances_x.json';
 const DIR = '/data/coco/x';
 
 /** Strings that would fool a scanner that ignored strings or escapes. */
 const TRICKY = ['a{b}c', 'x]y[z', 'say \\"hi\\"', 'back\\\\slash\\\\', '\\\\"', '}]}],', 'tab\tnew\nline', 'émoji 🐟 漢字', '\\u007b not a brace', ''];
+
+/**
+ * A compressed RLE of a 50x100 image whose string holds '[', ']' and a backslash (counts 43, 45 and 44 write
+ * as '[1', ']1' and '\\1': 43 = 11 + 32, and '0' + (11 | 0x20) is '['), which the scan must read as JSON does.
+ */
+const BRACKET_RLE = rleToString({ height: 50, width: 100, counts: Uint32Array.of(43, 45, 44, 5000 - 132) });
 
 function trickyDoc(): Record<string, unknown> {
   return {
@@ -26,9 +33,9 @@ function trickyDoc(): Record<string, unknown> {
     licenses: [{ url: 'http://creativecommons.org/licenses/by-nc-sa/2.0/', id: 1, name: 'A [license] {name}' }],
     annotations: [
       { id: 10, image_id: 1, category_id: 3, bbox: [1.5, 2.25, 30, 40], iscrowd: 0, area: 1200, segmentation: [[1.5, 2.25, 31.5, 2.25, 31.5, 42.25]] },
-      { id: 11, image_id: 2, category_id: 1, bbox: [0, 0, 100, 50], iscrowd: 1, area: 5000, segmentation: { counts: 'a]b}c\\"d', size: [50, 100] } },
+      { id: 11, image_id: 2, category_id: 1, bbox: [0, 0, 100, 50], iscrowd: 1, area: 5000, segmentation: { counts: BRACKET_RLE, size: [50, 100] }, attributes: { note: 'a]b}c\\"d' } },
       { id: 12, image_id: 1, category_id: 1, bbox: [600, 10, 80, 20], iscrowd: 0, area: 1, segmentation: [] },
-      { id: 13, image_id: 2, category_id: 3, bbox: [99.5, 0, 1.2, 50.4], segmentation: [[]] },
+      { id: 13, image_id: 2, category_id: 3, bbox: [99.5, 0, 1.2, 50.4], segmentation: [[99.5, 0, 100.7, 0, 100.7, 50.4, 99.5, 50.4]] },
     ],
     categories: [
       { supercategory: '{vehicle}', id: 3, name: TRICKY[3] },
@@ -43,6 +50,7 @@ function bothPaths(text: string): [CocoSplit, CocoSplit] {
 }
 
 test('scanned and string-parsed COCO are identical: tricky strings, nested RLE, extra keys, any whitespace', () => {
+  assert.equal(BRACKET_RLE.slice(0, 6), '[1]1\\1');
   const doc = trickyDoc();
   for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 2), ` \r\n\t${JSON.stringify(doc, null, '\t')}\n\n`]) {
     const [small, large] = bothPaths(text);
@@ -84,14 +92,31 @@ test('randomised documents: the scan agrees with JSON.parse on every one', () =>
     const images = Array.from({ length: 1 + rng.int(5) }, (_, i) => ({ id: i + 1, file_name: str(), width: 50 + rng.int(50), height: 50 + rng.int(50), [str()]: junk(0) }));
     // Category names are non-empty (an empty one is an error), hence the prefix.
     const categories = Array.from({ length: 1 + rng.int(4) }, (_, i) => ({ id: 2 * i + 1, name: `c${str()}`, [str()]: junk(0) }));
-    const annotations = Array.from({ length: rng.int(8) }, (_, i) => ({
-      id: i,
-      image_id: 1 + rng.int(images.length),
-      category_id: 2 * rng.int(categories.length) + 1,
-      bbox: [rng.int(60), rng.int(60), 1 + rng.int(60), 1 + rng.int(60)],
-      iscrowd: rng.int(2),
-      segmentation: junk(0),
-    }));
+    // Segmentations are read, so they are valid (absent, polygons, or an RLE of the image's size, whose
+    // compressed strings hold brackets and backslashes); the junk goes into a field the reader drops.
+    const segmentation = (image: { width: number; height: number }): unknown => {
+      const pick = rng.int(4);
+      if (pick === 0) return Array.from({ length: 1 + rng.int(2) }, () => Array.from({ length: 2 * (3 + rng.int(4)) }, () => rng.next() * 60));
+      const area = image.width * image.height;
+      const first = rng.int(area + 1);
+      const counts = first === area ? [area] : [first, rng.int(area - first + 1)];
+      if (counts.length === 2) counts.push(area - counts[0]! - counts[1]!);
+      if (pick === 1) return { counts, size: [image.height, image.width] };
+      if (pick === 2) return { counts: rleToString({ height: image.height, width: image.width, counts: Uint32Array.from(counts) }), size: [image.height, image.width] };
+      return undefined;
+    };
+    const annotations = Array.from({ length: rng.int(8) }, (_, i) => {
+      const imageId = 1 + rng.int(images.length);
+      return {
+        id: i,
+        image_id: imageId,
+        category_id: 2 * rng.int(categories.length) + 1,
+        bbox: [rng.int(60), rng.int(60), 1 + rng.int(60), 1 + rng.int(60)],
+        iscrowd: rng.int(2),
+        segmentation: segmentation(images[imageId - 1]!),
+        attributes: junk(0),
+      };
+    });
     const doc = { [str()]: junk(0), images, annotations, categories, info: junk(0) };
     const [small, large] = bothPaths(JSON.stringify(doc, null, rng.int(3)));
     assert.deepEqual(large, small, `document ${n}`);
