@@ -43,6 +43,41 @@ test('crop and pad: padded mask pixels are ignore, boxes are clipped or dropped'
   assert.equal(gone.classes.length, 0);
 });
 
+/** tiny() with two overlapping objects and their own masks (COCO-style): object 0 is columns 1..2 of rows
+ * 0..1 (its box), object 1 columns 2..3 of rows 1..2; they share pixel (2, 1). */
+function overlapping(): Scene {
+  const inside = (x0: number, y0: number) => Array.from({ length: 12 }, (_, i) => (i % 4 >= x0 && i % 4 <= x0 + 1 && Math.floor(i / 4) >= y0 && Math.floor(i / 4) <= y0 + 1 ? 1 : 0));
+  return { ...tiny(), boxes: Float32Array.of(1, 0, 2, 2, 2, 1, 2, 2), classes: Int32Array.of(3, 5), flags: Uint8Array.of(0, 1), instanceMasks: Uint8Array.from([...inside(1, 0), ...inside(2, 1)]) };
+}
+const objectMask = (s: Scene, k: number): number[] => [...s.instanceMasks!.subarray(k * s.width * s.height, (k + 1) * s.width * s.height)];
+
+test('instance masks move with their own boxes: flip, resize and crop (dropped boxes drop their masks)', () => {
+  const s = overlapping();
+  // Flip: object 1 [2, 1, 2, 2] -> x = 4 - 2 - 2 = 0, its mask columns 2..3 -> 0..1.
+  const f = flipScene(s);
+  assert.deepEqual([...f.boxes], [1, 0, 2, 2, 0, 1, 2, 2]);
+  assert.deepEqual(objectMask(f, 0), [0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]);
+  assert.deepEqual(objectMask(f, 1), [0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+  assert.deepEqual(flipScene(f).instanceMasks, s.instanceMasks);
+  // Twice the size: output (x, y) is source (floor(x / 2), floor(y / 2)), for each object on its own.
+  const r = resizeScene(s, 8, 6);
+  for (let k = 0; k < 2; k++) {
+    const source = objectMask(s, k);
+    assert.deepEqual(objectMask(r, k), Array.from({ length: 48 }, (_, i) => source[Math.floor(Math.floor(i / 8) / 2) * 4 + Math.floor((i % 8) / 2)]), `object ${k}`);
+  }
+  // Window x 2..5, y -1..2 (one row of padding on top, columns 4..5 past the scene): object 0 keeps only
+  // column 2 (1 wide), object 1 columns 2..3 of rows 1..2; each mask comes along, 0 in the padding.
+  const c = cropScene(s, 2, -1, 4, 4, 1);
+  assert.deepEqual([...c.boxes], [0, 1, 1, 2, 0, 2, 2, 2]);
+  assert.deepEqual(objectMask(c, 0), [0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(objectMask(c, 1), [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+  // At minBoxSide 2 the 1-wide object 0 is dropped, and its mask with it.
+  const dropped = cropScene(s, 2, -1, 4, 4, 2);
+  assert.deepEqual([...dropped.classes], [5]);
+  assert.deepEqual([...dropped.flags], [1]);
+  assert.deepEqual([...dropped.instanceMasks!], objectMask(c, 1));
+});
+
 test('augmentScene keeps boxes and masks consistent on composed scenes, and repeats by seed', () => {
   // Rectangle items: after any flip / scale / crop, the mask of a kept box's class fills the box (give or
   // take the one-pixel rounding at its edges) and no mask pixel lies outside every box of its class.
