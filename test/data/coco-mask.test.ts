@@ -45,6 +45,10 @@ test('half-pixel vertices snap up to the 1/5 grid: (0.5,0.5)-(3.5,3.5) is pixels
   // axes, so centres 0.5 are out and 3.5 are in: 3 x 3 pixels. maskApi.c: 6 3 2 3 2 3 6.
   assert.deepEqual(polygonMask([0.5, 0.5, 3.5, 0.5, 3.5, 3.5, 0.5, 3.5], 5, 5), maskOf(5, 5, (x, y) => x >= 1 && x <= 3 && y >= 1 && y <= 3));
   assert.deepEqual([...rleFromPolygon([0.5, 0.5, 3.5, 0.5, 3.5, 3.5, 0.5, 3.5], 5, 5).counts], [6, 3, 2, 3, 2, 3, 6]);
+  // Rows clamp to the image: x 1..3 reaching below (y to 10) or above (y from -3) a 4x4 image is columns
+  // 1..2, rows 1..3 (column-major 5 3 1 3 4) or rows 0..1 (4 2 2 2 6); maskApi.c gives the same.
+  assert.deepEqual([...rleFromPolygon([1, 1, 3, 1, 3, 10, 1, 10], 4, 4).counts], [5, 3, 1, 3, 4]);
+  assert.deepEqual([...rleFromPolygon([1, -3, 3, -3, 3, 2, 1, 2], 4, 4).counts], [4, 2, 2, 2, 6]);
   // The whole image: vertices on the image corners cover every pixel (maskApi.c: 0 12).
   assert.deepEqual([...rleFromPolygon([0, 0, 4, 0, 4, 3, 0, 3], 3, 4).counts], [0, 12]);
 });
@@ -59,6 +63,9 @@ test('irregular polygons give maskApi.c counts exactly: off-grid vertices, verti
   const concave = [-1.25, 2.5, 3.5, -0.75, 3.5, -0.75, 8.45, 3.05, 4.0, 2.0, 6.2, 7.3, 0.35, 6.65];
   const expected = [1, 6, 1, 22, 1, 4, 1, 1, 4, 1, 2, 1, 6, 1, 4];
   assert.deepEqual([...rleFromPolygon(concave, 7, 8).counts], expected);
+  // h 25, w 7, a vertex left of the image: (int)(5 * -1.98 + .5) = (int)(-9.4) = -9 in the C (toward zero;
+  // floor would give -10 and move column 2's boundary by one pixel: ..., 25, 2, ... instead of 25, 1).
+  assert.deepEqual([...rleFromPolygon([-1.98, 5.7, 6.6, 20.0, -2.23, 10.322995896535875], 25, 7).counts], [10, 3, 23, 3, 24, 2, 25, 1, 25, 2, 25, 1, 31]);
   const reversed: number[] = [];
   for (let i = concave.length - 2; i >= 0; i -= 2) reversed.push(concave[i]!, concave[i + 1]!);
   assert.deepEqual([...rleFromPolygon(reversed, 7, 8).counts], expected);
