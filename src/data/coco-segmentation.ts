@@ -32,10 +32,11 @@ const isNumberList = (v: unknown): v is number[] => Array.isArray(v) && v.every(
 /**
  * The parts of one annotation's `segmentation` on an image of height x width, or undefined when it has none
  * (field absent, or the empty list that box-only COCO-style files write). Throws MaskFormatError saying what
- * was expected. Polygons need an even count of numbers and at least 3 points: pycocotools fails on a first
- * polygon of 1 or 2 points (it takes 4 numbers for a box and rejects fewer) and would silently drop an odd
- * last number; both are errors here. An RLE's size must be the image's (pycocotools would decode it at its
- * own size, a mask that does not fit the image).
+ * was expected. Polygons need an even count of numbers and at least 3 points, stricter than pycocotools
+ * where it fails or guesses: its frPyObjects takes a first polygon of exactly 4 numbers for a box and then
+ * fails (frBbox wants an array), rejects a first polygon of 2, rasterises later ones of 1-2 points, and
+ * drops an odd last number (len / 2 rounded down). An RLE's size must be the image's (pycocotools would
+ * decode it at its own size, a mask that does not fit the image).
  */
 export function segmentationParts(value: unknown, height: number, width: number): SegmentationPart[] | undefined {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
