@@ -4,7 +4,7 @@
 //
 // Checked when the instances file is parsed, kept packed per image, and rasterised only when the image is
 // read (decodeInstanceMasks): decoded masks of train2017 (860k objects, images ~640x480, one byte a pixel)
-// would take ~250 GB, while the packed form costs 8 bytes per polygon coordinate or RLE count (~300 MB for
+// would take ~260 GB, while the packed form costs 8 bytes per polygon coordinate or RLE count (~300 MB for
 // train2017, about the size of the polygons' text in the file) and one image's masks take a few MB.
 import { MaskFormatError, rleDecodeInto, rleFromCounts, rleFromPolygon, rleFromString } from './coco-mask.js';
 
