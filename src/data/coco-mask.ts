@@ -21,10 +21,13 @@ const SCALE = 5;
 
 /**
  * rleFrPoly: the RLE of one closed polygon [x1, y1, x2, y2, ...] (pixel coordinates, pixel (i, j) covering
- * [i, i+1) x [j, j+1)). The polygon is walked on the 5x grid and every x step that crosses a pixel column's
- * centre records where the boundary is in that column; a pixel is in the mask when its centre is inside,
- * and a centre exactly on a boundary counts as inside on the top/left side and outside on the bottom/right
- * side (e.g. the centres on the hypotenuse of the triangle (0,0) (10,0) (0,10) are outside). Vertices
+ * [i, i+1) x [j, j+1)). Vertices snap to the nearest fifth of a pixel, halves up ((int)(5x + .5)); the
+ * snapped polygon is walked on that grid and every x step across a pixel column's centre records the
+ * boundary's row in that column. A pixel is in the mask when its centre is inside the snapped polygon; a
+ * centre exactly on a sloped or horizontal boundary goes to the side below it, so it is inside on the
+ * object's top side and outside on its bottom side (the centres on the hypotenuse of (0,0) (10,0) (0,10)
+ * are outside, those on the hypotenuse of (0,10) (10,0) (10,10) inside: the two triangles tile the
+ * square). No vertical boundary passes through a centre (centres sit at 5i + 2.5 on the grid). Vertices
  * outside the image are allowed; columns outside it are dropped and rows are clamped to the image.
  *
  * Every step re-states the C, including its truncating (int) casts (Math.trunc, not floor, for negative
