@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The committed CPU reproduction, in one command:
 #
-#   scripts/reproduce.sh                  # ~80 min on 2 cores: sweep, report, ASH analysis -> reports/reproduction-cpu/
+#   scripts/reproduce.sh                  # ~75 min on 2 quiet cores (measured: 72 min sweep): sweep, report, ASH analysis -> reports/reproduction-cpu/
 #
 # 1. runs configs/paper/reproduction-cpu.yaml (nine activations x resnet20, wrn16-4 x Fashion-MNIST x 5 seeds)
 #    into results/reproduction/reproduction-cpu/ (a finished job is not run again: re-running resumes);
