@@ -73,9 +73,18 @@ export const JobResultSchema = z.looseObject({
   perClass: z.record(z.string(), MetricRecordSchema).optional(),
   history: z.array(EpochRecordSchema),
   env: z.record(z.string(), z.unknown()),
+  /**
+   * When the job's first attempt started (ISO 8601). A run resumed from a checkpoint keeps its first start, so
+   * finishedAt - startedAt is the elapsed time from first start to end, pauses between attempts included.
+   */
   startedAt: z.string(),
   finishedAt: z.string(),
-  /** Wall-clock seconds of the attempt that produced this result. */
+  /**
+   * Wall-clock seconds the job spent on this result, over all its attempts: each earlier attempt up to its last
+   * checkpoint (what it did after that was lost and redone) plus the last attempt whole; the pauses between
+   * attempts are not counted. A failed result (the runner's, when every try failed): its sweep's first try to
+   * its last, startedAt likewise. Resumed results of ash-bench before this was kept give the last attempt only.
+   */
   seconds: z.number().optional(),
   /** How many times the job was started before this result. */
   attempts: z.int().optional(),

@@ -116,7 +116,7 @@ function renderMetadata(meta: RunMetadata): string {
     ['Runs', `${meta.runs.ok + meta.runs.diverged + meta.runs.failed} (${meta.runs.ok} ok, ${meta.runs.diverged} diverged, ${meta.runs.failed} failed)`],
     ['Backend', meta.backends.join(', ') || 'unknown'],
     ['Commit', meta.commits.join(', ') || 'not recorded'],
-    ['Compute time', `${formatDuration(meta.computeSeconds)} (sum over jobs of finishedAt - startedAt)`],
+    ['Compute time', `${formatDuration(meta.computeSeconds)} (sum over jobs of their seconds, every attempt of a resumed job)`],
     ['Elapsed', `${formatDuration(meta.elapsedSeconds)}${meta.firstStart ? ` (${meta.firstStart} to ${meta.lastFinish})` : ''}`],
   ];
   if (meta.paperTables.length > 0) items.push(['Paper table named by the sweep', meta.paperTables.join(', ')]);

@@ -35,7 +35,10 @@ export interface RunMetadata {
   environment: Record<string, string[]>;
   /** The env fields of `environment` with more than one value, each value with the runs that had it. */
   varying: VaryingField[];
-  /** Sum over jobs of finishedAt - startedAt, in seconds; null when no job has both. */
+  /**
+   * Sum over jobs of their recorded seconds (over all attempts of a resumed job), or finishedAt - startedAt for
+   * results without seconds; null when no job has either.
+   */
   computeSeconds: number | null;
   /** First start to last finish. */
   firstStart: string | null;
@@ -97,7 +100,9 @@ export function runMetadata(runs: readonly LoadedResult[]): RunMetadata {
     const end = result.finishedAt ? Date.parse(result.finishedAt) : Number.NaN;
     if (Number.isFinite(start)) first = first === null ? start : Math.min(first, start);
     if (Number.isFinite(end)) last = last === null ? end : Math.max(last, end);
-    if (Number.isFinite(start) && Number.isFinite(end) && end >= start) computeSeconds = (computeSeconds ?? 0) + (end - start) / 1000;
+    // A resumed job's startedAt is its first attempt's: finishedAt - startedAt would count the pauses between attempts.
+    if (typeof result.seconds === 'number' && Number.isFinite(result.seconds) && result.seconds >= 0) computeSeconds = (computeSeconds ?? 0) + result.seconds;
+    else if (Number.isFinite(start) && Number.isFinite(end) && end >= start) computeSeconds = (computeSeconds ?? 0) + (end - start) / 1000;
   }
   const sorted = (record: Record<string, Set<string>>): Record<string, string[]> =>
     Object.fromEntries(Object.keys(record).sort().map((k) => [k, [...record[k]!].sort()]));

@@ -90,6 +90,15 @@ export function estimateEngine(backend: BackendChoice, env: NodeJS.ProcessEnv = 
   return existsSync(NATIVE_ADDON_PATH) && env.ASH_NATIVE_KERNELS !== '0' ? 'wasm+native' : 'wasm';
 }
 
+/** A job's seconds by the bench figures on `engine` (what --dry-run adds up), for the live ETA's last resort. */
+export function benchJobSeconds(engine: StepCost['engine'] | undefined): ((spec: SizedJob) => number | undefined) | undefined {
+  if (!engine) return undefined;
+  return (spec) => {
+    const ms = jobMilliseconds(spec, stepCostFor(spec.model, spec.dataset, engine).msPerImage, BENCH_READY_MS);
+    return ms === undefined ? undefined : ms / 1000;
+  };
+}
+
 export interface PlanEstimate {
   /** Wall-clock seconds for the jobs on the slots (each slot runs its jobs one after another). */
   wallSeconds: number;

@@ -2,7 +2,7 @@
 // (`node dist/cli/main.js job --dir <jobDir>`), so a crash, an out-of-memory kill or a hang of one job
 // never takes the sweep down. Failed attempts are retried; a job that still fails gets a result.json
 // with status 'failed' and the tail of its stderr, so the failure shows up in every report.
-import { existsSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -12,7 +12,7 @@ import { taskInfo } from '../tasks/catalog.js';
 import { isJobMessage, type JobMessage } from './messages.js';
 import type { PlannedJob } from './plan.js';
 import { readResult, RESULT_SCHEMA_VERSION, writeResult, type JobResult } from './result.js';
-import { ensureDir, METRICS_FILE, OUTPUT_FILE, readJsonLines, refuseLink, SPEC_FILE, writeJsonAtomic } from './store.js';
+import { ensureDir, METRICS_FILE, openForAppend, OUTPUT_FILE, readJsonLines, SPEC_FILE, writeJsonAtomic } from './store.js';
 
 export type RunnerEvent =
   | { type: 'start'; job: PlannedJob; slot: number; attempt: number; gpu?: string }
@@ -94,16 +94,31 @@ function finished(job: PlannedJob): JobResult | undefined {
 async function runAttempt(job: PlannedJob, slot: number, attempt: number, options: ExecutorOptions, command: JobCommand): Promise<AttemptOutcome> {
   const gpu = options.gpus && options.gpus.length > 0 ? options.gpus[slot % options.gpus.length] : undefined;
   options.onEvent?.({ type: 'start', job, slot, attempt, ...(gpu === undefined ? {} : { gpu }) });
-  const output = join(job.dir, OUTPUT_FILE);
-  refuseLink(output);
+  // Opened here, once, with O_NOFOLLOW (a link is refused) and handed to the process as a descriptor: checking
+  // the path and letting execa open it by name would leave a moment for a link to be swapped in between.
+  const path = join(job.dir, OUTPUT_FILE);
+  const fd = openForAppend(path);
+  try {
+    return await runProcess(job, options, command, gpu, createWriteStream(path, { fd, autoClose: false }));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * One start of the job process. `output` is output.log's stream over the descriptor runAttempt opened: stdout gets
+ * the descriptor itself (spawn passes a stream's fd to the child), stderr goes through a pipe into it too, for the
+ * tail a failure reports. The stream never closes the descriptor; runAttempt does, once the process has ended.
+ */
+async function runProcess(job: PlannedJob, options: ExecutorOptions, command: JobCommand, gpu: string | undefined, output: WriteStream): Promise<AttemptOutcome> {
   const subprocess = execa(command.file, command.args(resolve(job.dir)), {
     ipc: true,
     serialization: 'json',
     reject: false,
     buffer: false,
     stdin: 'ignore',
-    stdout: { file: output, append: true },
-    stderr: ['pipe', { file: output, append: true }],
+    stdout: output,
+    stderr: ['pipe', output],
     timeout: options.timeoutMs ?? 0,
     forceKillAfterDelay: 5000,
     ...(options.signal ? { cancelSignal: options.signal } : {}),

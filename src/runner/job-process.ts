@@ -14,6 +14,7 @@ import { finiteMetrics, RESULT_SCHEMA_VERSION, writeResult, type JobResult } fro
 import { appendJsonLine, LOG_FILE, METRICS_FILE, openForAppend, readJsonFile, removeStaleTempFiles, resetFile, SPEC_FILE, writeFileAtomic } from './store.js';
 import { loadCheckpoint, removeCheckpoints, saveCheckpoint } from './checkpoint.js';
 import { MODEL_DIR, saveLayersModel } from './model-files.js';
+import { jobClock } from './job-clock.js';
 
 /**
  * For tests of resuming: the job process kills itself (SIGKILL, as an out-of-memory kill or a preempted node
@@ -78,8 +79,9 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
   if (resumeFrom) writeFileAtomic(metricsPath, resumeFrom.history.map((r) => `${JSON.stringify(r)}\n`).join(''));
   else resetFile(metricsPath);
   const log = pino({ base: { jobId } }, pino.destination({ dest: openForAppend(join(dir, LOG_FILE)), sync: true }));
-  const startedAt = new Date();
-  log.info({ spec, pid: process.pid, host: hostname() }, 'job started');
+  const attemptStart = new Date();
+  const clock = jobClock(attemptStart, resumeFrom);
+  log.info({ spec, pid: process.pid, host: hostname(), attemptStartedAt: attemptStart.toISOString() }, 'job started');
   if (resumeFrom) log.info({ epoch: resumeFrom.epoch, globalStep: resumeFrom.globalStep }, 'resuming from checkpoint');
   const killAfter = Number(process.env[KILL_AFTER_EPOCH_ENV] ?? NaN);
   const sendStep = stepThrottle(250);
@@ -88,7 +90,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
       ...(resumeFrom ? { resumeFrom } : {}),
       onCheckpoint: (state) => {
         const started = performance.now();
-        const saved = saveCheckpoint(dir, spec, state);
+        const saved = saveCheckpoint(dir, spec, { ...state, clock: clock.at(new Date()) });
         log.info({ epoch: state.epoch, bytes: saved.bytes, seconds: (performance.now() - started) / 1000 }, 'checkpoint saved');
       },
       onTrained: async (model) => {
@@ -114,6 +116,7 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
       },
     }, { outputDir: dir });
     const finishedAt = new Date();
+    const total = clock.at(finishedAt);
     const info = taskInfo(spec.task);
     const result: JobResult = {
       schema: RESULT_SCHEMA_VERSION,
@@ -133,9 +136,9 @@ export async function runJobInDir(dir: string, hooks: TrainHooks = {}): Promise<
         peakRssMB: peakRssMB(),
         ...(resumeFrom ? { resumedFromEpoch: resumeFrom.epoch } : {}),
       },
-      startedAt: startedAt.toISOString(),
+      startedAt: total.startedAt,
       finishedAt: finishedAt.toISOString(),
-      seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+      seconds: total.seconds,
     };
     if (trained.error) result.error = trained.error;
     writeResult(dir, result);

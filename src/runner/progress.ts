@@ -7,6 +7,7 @@ import { createLogger, type LogOptions } from './log.js';
 import type { Plan, PlannedJob } from './plan.js';
 import type { JobResult } from './result.js';
 import { formatMetric, taskInfo } from '../tasks/catalog.js';
+import { JobTimeEstimator, makespan, type BenchSeconds } from './eta.js';
 
 /** A finished job's primary metric as progress shows it, e.g. `top-1 72.60%` (nothing when it has none). */
 function primaryText(result: JobResult): string {
@@ -36,18 +37,21 @@ export class SweepTracker {
   diverged = 0;
   failed = 0;
   readonly running = new Map<string, Running>();
-  private readonly finishedSeconds: number[] = [];
-  private pending: number;
+  private readonly finished: { job: PlannedJob; seconds: number }[] = [];
+  /** Jobs not started yet, in the order the executor starts them. */
+  private readonly pending: Map<string, PlannedJob>;
   /** Training steps seen across the sweep: with too few, a per-job time is mostly start-up and noise. */
   private stepsSeen = 0;
 
+  /** `bench`: a job's seconds by the bench figures, the estimate of last resort (no job has any timing yet). */
   constructor(
     plan: Plan,
     private readonly slots: number,
+    private readonly bench?: BenchSeconds,
   ) {
     this.total = plan.jobs.length;
     this.skipped = plan.done.length;
-    this.pending = plan.toRun.length;
+    this.pending = new Map(plan.toRun.map((job) => [job.id, job]));
   }
 
   get done(): number {
@@ -57,7 +61,7 @@ export class SweepTracker {
   update(event: RunnerEvent): void {
     const id = event.job.id;
     if (event.type === 'start') {
-      if (event.attempt === 1) this.pending--;
+      this.pending.delete(id);
       this.running.set(id, { job: event.job, startedAt: Date.now(), attempt: event.attempt, epoch: 1, step: 0, steps: 0 });
     } else if (event.type === 'message') {
       const run = this.running.get(id);
@@ -72,7 +76,7 @@ export class SweepTracker {
       this.running.delete(id);
     } else if (event.type === 'end') {
       const run = this.running.get(id);
-      if (run) this.finishedSeconds.push((Date.now() - run.startedAt) / 1000);
+      if (run) this.finished.push({ job: run.job, seconds: (Date.now() - run.startedAt) / 1000 });
       this.running.delete(id);
       this[event.result.status]++;
     }
@@ -91,23 +95,36 @@ export class SweepTracker {
    */
   get settled(): boolean {
     const toRun = this.total - this.skipped;
-    return this.finishedSeconds.length >= Math.min(ETA_SETTLE_JOBS, toRun) || this.stepsSeen >= ETA_SETTLE_STEPS;
+    return this.finished.length >= Math.min(ETA_SETTLE_JOBS, toRun) || this.stepsSeen >= ETA_SETTLE_STEPS;
   }
 
-  /** Seconds left: unstarted jobs at the typical job time, plus what running jobs still need, over the slots; undefined until the timings settle. */
+  /**
+   * Seconds left, undefined until the timings settle: each unstarted or running job at the time jobs of its
+   * kind took (eta.ts: same model, dataset, task and training size; else all jobs; else the bench figures),
+   * running jobs less what they have run, laid out on the slots in the executor's order.
+   */
   etaSeconds(): number | undefined {
     if (!this.settled) return undefined;
     const now = Date.now();
-    let perJob: number | undefined;
-    if (this.finishedSeconds.length > 0) perJob = this.finishedSeconds.reduce((a, b) => a + b, 0) / this.finishedSeconds.length;
-    else {
-      const guesses = [...this.running.values()].filter((r) => this.fraction(r) > 0).map((r) => (now - r.startedAt) / 1000 / this.fraction(r));
-      if (guesses.length > 0) perJob = guesses.reduce((a, b) => a + b, 0) / guesses.length;
+    const estimator = new JobTimeEstimator(this.bench);
+    for (const f of this.finished) estimator.addFinished(f.job.spec, f.seconds);
+    for (const run of this.running.values()) {
+      const fraction = this.fraction(run);
+      if (fraction > 0) estimator.addProjected(run.job.spec, (now - run.startedAt) / 1000 / fraction);
     }
-    if (perJob === undefined) return undefined;
-    let work = Math.max(0, this.pending) * perJob;
-    for (const run of this.running.values()) work += Math.max(0, perJob - (now - run.startedAt) / 1000);
-    return work / Math.max(1, Math.min(this.slots, this.pending + this.running.size));
+    const remaining: number[] = [];
+    for (const run of this.running.values()) {
+      const estimate = estimator.estimate(run.job.spec);
+      if (!estimate) return undefined;
+      remaining.push(estimate.seconds - (now - run.startedAt) / 1000);
+    }
+    const pending: number[] = [];
+    for (const job of this.pending.values()) {
+      const estimate = estimator.estimate(job.spec);
+      if (!estimate) return undefined;
+      pending.push(estimate.seconds);
+    }
+    return makespan(remaining, pending, this.slots);
   }
 }
 
@@ -131,8 +148,8 @@ export interface ProgressView {
 }
 
 /** The live terminal view: one line for the sweep, one per running job. */
-export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStream = process.stderr): ProgressView {
-  const tracker = new SweepTracker(plan, slots);
+export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStream = process.stderr, bench?: BenchSeconds): ProgressView {
+  const tracker = new SweepTracker(plan, slots, bench);
   const multibar = new cliProgress.MultiBar(
     { stream, hideCursor: true, clearOnComplete: false, autopadding: true, format: '{name} |{bar}| {info}', barsize: 24, fps: 5 },
     cliProgress.Presets.shades_classic,
@@ -189,8 +206,14 @@ export function terminalView(plan: Plan, slots: number, stream: NodeJS.WriteStre
  * timings settle) the ETA; JSON by default, human lines with format 'pretty'; --quiet keeps warnings
  * only, --verbose adds training steps.
  */
-export function jsonView(plan: Plan, slots: number, destination?: pino.DestinationStream | NodeJS.WritableStream, options: LogOptions = {}): ProgressView {
-  const tracker = new SweepTracker(plan, slots);
+export function jsonView(
+  plan: Plan,
+  slots: number,
+  destination?: pino.DestinationStream | NodeJS.WritableStream,
+  options: LogOptions = {},
+  bench?: BenchSeconds,
+): ProgressView {
+  const tracker = new SweepTracker(plan, slots, bench);
   const log = createLogger({ sweep: plan.jobs[0]?.spec.sweep }, options, destination);
   const counts = () => {
     const eta = tracker.etaSeconds();

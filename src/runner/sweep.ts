@@ -13,7 +13,7 @@ import { planJobs, type Plan } from './plan.js';
 import { assertPreflight } from './preflight.js';
 import { formatShard, selectShard, type Shard } from './shard.js';
 import { jsonView, terminalView, formatDuration, type ProgressView } from './progress.js';
-import { estimateEngine, estimatePlan } from './estimate.js';
+import { benchJobSeconds, estimateEngine, estimatePlan } from './estimate.js';
 import type { Verbosity } from './log.js';
 import type { JobResult } from './result.js';
 import { ensureDir, removeStaleTempFiles, SWEEP_FILE, writeJsonAtomic } from './store.js';
@@ -173,9 +173,11 @@ export async function runSweep(options: SweepOptions, out: NodeJS.WritableStream
     // --quiet has no live view: it is for runs nobody watches, where redraws only fill logs.
     const tty = options.progress === 'tty' || (options.progress === 'auto' || options.progress === undefined ? process.stderr.isTTY === true && options.verbosity !== 'quiet' : false);
     const stream = options.progressStream;
+    // The dry run's bench figures: the ETA's last resort before any job has a timing of its own.
+    const bench = benchJobSeconds(estimateEngine(config.backend));
     view = tty
-      ? terminalView(plan, slots, (stream ?? process.stderr) as NodeJS.WriteStream)
-      : jsonView(plan, slots, stream, { format: options.progress === 'pretty' ? 'pretty' : 'json', verbosity: options.verbosity ?? 'normal' });
+      ? terminalView(plan, slots, (stream ?? process.stderr) as NodeJS.WriteStream, bench)
+      : jsonView(plan, slots, stream, { format: options.progress === 'pretty' ? 'pretty' : 'json', verbosity: options.verbosity ?? 'normal' }, bench);
     const shown = view;
     for (const job of plan.done) results.set(job.id, job.previous!);
     const ran = await executeJobs(plan.toRun, {

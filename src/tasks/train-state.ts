@@ -30,6 +30,17 @@ export interface TrainState {
   streams: { shuffle: RngState; augment: RngState };
   /** Each SeededDropout's mask stream, in layer order. */
   dropout: RngState[];
+  /**
+   * The job's wall clock up to this checkpoint, so a resumed run reports its whole time: the first attempt's start
+   * (ISO 8601) and the seconds its attempts spent up to here. Set by whoever saves the checkpoint (the job
+   * process), not by the training loop; absent in checkpoints written before it was kept.
+   */
+  clock?: JobClock;
+}
+
+export interface JobClock {
+  startedAt: string;
+  seconds: number;
 }
 
 async function readTensor(name: string, tensor: tf.Tensor): Promise<StateTensor> {

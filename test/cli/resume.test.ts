@@ -64,3 +64,31 @@ test('ash train: killed after epoch 2 and resumed with --resume, the run ends bi
   assert.ok(!existsSync(join(out, 'checkpoint')));
 });
 
+
+test('ash train --resume: result.json startedAt is the first attempt\'s start, seconds the sum over both attempts', () => {
+  const { args } = resumeRun(2);
+  const out = tmp();
+  const killed = ash(['train', ...args, '--out', out], { [KILL]: '1' });
+  assert.equal(killed.signal, 'SIGKILL');
+  // The checkpoint carries the clock so far: the first attempt's start and its seconds up to the save.
+  const manifest = JSON.parse(readFileSync(join(out, 'checkpoint', 'epoch-1', 'state.json'), 'utf8')) as { state: { clock: { startedAt: string; seconds: number } } };
+  const saved = manifest.state.clock;
+  const resumed = ash(['train', ...args, '--out', out, '--resume']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  // Each attempt logs when it started (log.jsonl gets one 'job started' line per attempt).
+  const starts = readFileSync(join(out, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; attemptStartedAt?: string })
+    .filter((l) => l.msg === 'job started')
+    .map((l) => l.attemptStartedAt!);
+  assert.equal(starts.length, 2);
+  assert.equal(saved.startedAt, starts[0]);
+  assert.ok(saved.seconds > 0);
+  const result = readResult(out);
+  assert.equal(result.startedAt, starts[0]);
+  // The checkpoint's seconds plus the second attempt's own (its start to finishedAt); the pause between is not counted.
+  const second = (Date.parse(result.finishedAt) - Date.parse(starts[1]!)) / 1000;
+  assert.ok(Math.abs(result.seconds! - (saved.seconds + second)) < 1e-9, `${result.seconds} vs ${saved.seconds} + ${second}`);
+  assert.ok(result.seconds! < (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000 + 1e-9);
+});

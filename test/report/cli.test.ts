@@ -53,7 +53,7 @@ test('ash report --out writes every format and the figures', () => {
   assert.equal(csv[0], 'sweep,dataset,metric,activation,resnet20 mean,resnet20 ci95,resnet20 sd,resnet20 n,resnet20 diverged,resnet20 failed,resnet20 paper model,resnet20 paper mean,resnet20 paper ci95,resnet20 diff');
   assert.match(csv[9]!, /^smoke,cifar10,top1,ASH,91\.23333\d*,0\.379458\d*,0\.152752\d*,3,0,0,resnet164,95\.7,0\.08,-4\.46666\d*$/);
   const tex = readFileSync(join(out, 'report.tex'), 'utf8');
-  assert.ok(tex.includes('ASH & \\textbf{91.23 $\\pm$ 0.38} / 95.70 $\\pm$ 0.08 / $-$4.47 \\\\'), tex);
+  assert.ok(tex.includes('ASH & \\textbf{91.23 $\\pm$ 0.38} & 95.70 $\\pm$ 0.08 & $-$4.47 \\\\'), tex);
   assert.ok(tex.includes('\\caption{CIFAR-10: top-1 accuracy (\\%) (sweep smoke, vs paper table2-cifar10).'));
 });
 

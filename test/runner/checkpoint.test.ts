@@ -152,3 +152,20 @@ test('model files: model.json + weights.bin load back with tf.loadLayersModel as
   writeFileSync(join(dir, 'model', 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: ['../elsewhere.bin'] }] }));
   await assert.rejects(loadLayersModelFromDir(join(dir, 'model')), /weights path '\.\.\/elsewhere\.bin': expected a file name beside model\.json/);
 });
+
+test('checkpoint: the job clock round-trips, and a checkpoint saved without one (older ash-bench) still loads', async () => {
+  await initEngine({ backend: 'cpu' });
+  const dir = tempDir();
+  const spec = specFor(dir);
+  const run = buildRun(3);
+  const state = await captureTrainState(run, progress(1));
+  saveCheckpoint(dir, spec, { ...state, clock: { startedAt: '2026-01-02T11:00:00.000Z', seconds: 42.25 } });
+  assert.deepEqual(loadCheckpoint(dir, spec)!.clock, { startedAt: '2026-01-02T11:00:00.000Z', seconds: 42.25 });
+  saveCheckpoint(dir, spec, { ...state, epoch: 2 });
+  const manifest = JSON.parse(readFileSync(join(dir, 'checkpoint', 'epoch-2', 'state.json'), 'utf8')) as { state: Record<string, unknown> };
+  assert.ok(!('clock' in manifest.state));
+  const loaded = loadCheckpoint(dir, spec)!;
+  assert.equal(loaded.clock, undefined);
+  assert.equal(loaded.epoch, 2);
+  run.model.dispose();
+});

@@ -43,4 +43,14 @@ test('a sweep retries a killed job from its checkpoint: the retry resumes and en
   const full = reference().result;
   assert.equal(identityHash(result!.spec), identityHash(full.spec), 'the sweep job and the ash train run are the same run');
   assert.deepEqual(outcome(result!), outcome(full));
+  // The result's clock covers both attempts: the first one's start, and more seconds than the retry alone ran.
+  const starts = readFileSync(join(dir, 'resume', result!.jobId, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; attemptStartedAt?: string })
+    .filter((l) => l.msg === 'job started')
+    .map((l) => l.attemptStartedAt!);
+  assert.equal(starts.length, 2);
+  assert.equal(result!.startedAt, starts[0]);
+  assert.ok(result!.seconds! > (Date.parse(result!.finishedAt) - Date.parse(starts[1]!)) / 1000);
 });

@@ -3,7 +3,7 @@
 // must leave the files the links point to (outside the results folder) exactly as they were.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../../src/engine/errors.js';
 import { executeJobs } from '../../src/runner/executor.js';
@@ -63,6 +63,41 @@ test('the executor refuses a job folder that is a link, and an output.log that i
   const victim = victimBehind(link);
   await assert.rejects(executeJobs([job2], { slots: 1, retries: 0, command: FAKE_JOB }), isRefusal(link));
   assert.equal(readFileSync(victim, 'utf8'), KEEP);
+});
+
+test('output.log is opened once, not followed: a link swapped in after the job started writes nothing outside', async () => {
+  const dir = tempDir();
+  const plan = planFor(writeSweep(dir, 'swap', ['crash']), dir);
+  const job = plan.toRun[0]!;
+  ensureDir(job.dir);
+  const link = join(job.dir, OUTPUT_FILE);
+  let victim = '';
+  // The command's arguments are asked for after the executor has prepared output.log and before the process
+  // starts: the moment a check-then-open-by-name leaves open. The file there is swapped for a link to a file
+  // outside; the crashing job then writes its stderr ('fake job: something broke in resnet20').
+  const swapping = {
+    file: FAKE_JOB.file,
+    args: (jobDir: string) => {
+      if (existsSync(link)) rmSync(link);
+      victim = victimBehind(link);
+      return FAKE_JOB.args(jobDir);
+    },
+  };
+  const [result] = await executeJobs([job], { slots: 1, retries: 0, command: swapping });
+  assert.equal(result!.status, 'failed');
+  assert.match(result!.error ?? '', /fake job: something broke in resnet20/, 'the stderr tail is still reported');
+  assert.equal(readFileSync(victim, 'utf8'), KEEP, 'nothing written through the link');
+});
+
+test('output.log gets the job process\'s stdout and stderr, appended across attempts', async () => {
+  const dir = tempDir();
+  const plan = planFor(writeSweep(dir, 'out', ['any']), dir);
+  const job = plan.toRun[0]!;
+  const script = "console.log('to stdout'); console.error('to stderr'); process.exit(3)";
+  const [result] = await executeJobs([job], { slots: 1, retries: 1, command: { file: process.execPath, args: () => ['-e', script] } });
+  assert.equal(result!.status, 'failed');
+  const lines = readFileSync(join(job.dir, OUTPUT_FILE), 'utf8').trim().split('\n').sort();
+  assert.deepEqual(lines, ['to stderr', 'to stderr', 'to stdout', 'to stdout']);
 });
 
 test('the temp-file clean-up refuses a linked folder and deletes nothing in it', () => {
