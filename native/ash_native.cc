@@ -20,6 +20,8 @@
 //   ashBackward(heap, dy, x, stats, dx, p) p: Float64Array [B, N, C, z, alpha, stopStats]; returns [dz, dalpha]
 //   batchNormForward(heap, x, gamma, beta, y, stats, p)            p: Float64Array [M, C, epsilon]; stats [mean; var; invStd]
 //   batchNormBackward(heap, dy, x, stats, gamma, dx, dGamma, dBeta, p)  p: Float64Array [M, C, 0]
+//   maxPoolForward(heap, x, y, argmax, p)  p: Float64Array [N, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft]; argmax int32
+//   maxPoolBackward(heap, dy, argmax, dx, p)  p: Float64Array [outCount, inCount]
 //   setThreads(n), threads(), version()
 // Each returns true when it ran, false when oneDNN has no implementation for the case (the caller
 // then falls back to the WASM kernel); bad arguments throw.
@@ -473,6 +475,45 @@ napi_value batchNormBackward(napi_env env, napi_callback_info info) {
   return boolean(env, true);
 }
 
+// ---- max pooling (fused_kernels.c) ----------------------------------------------------------------
+
+bool nonNegativeInt32(double v) { return v >= 0 && v <= INT32_MAX && v == static_cast<double>(static_cast<int64_t>(v)); }
+
+napi_value maxPoolForward(napi_env env, napi_callback_info info) {
+  HeapCall call;
+  bool ok = readHeapCall(env, info, 3, 12, call);
+  for (int i = 0; ok && i < 12; i++) ok = nonNegativeInt32(call.p[i]) && (i >= 10 || call.p[i] >= 1);
+  if (!ok)
+    return throwError(env,
+                      "maxPoolForward(heap, x, y, argmax, Float64Array [N, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft]) with positive "
+                      "integer sizes and non-negative padding");
+  const double* p = call.p;
+  const int64_t n = p[0], h = p[1], w = p[2], c = p[3], oh = p[4], ow = p[5];
+  const int64_t inCount = n * h * w * c, outCount = n * oh * ow * c;
+  if (inCount > INT32_MAX || outCount > INT32_MAX) return throwError(env, "maxPoolForward: a tensor exceeds the WASM heap");
+  float* x = tensorAt(call.args, call.off[0], inCount);
+  float* y = tensorAt(call.args, call.off[1], outCount);
+  float* argmax = tensorAt(call.args, call.off[2], outCount);  // int32, the same size as float32
+  if (!x || !y || !argmax) return throwError(env, "maxPoolForward: a tensor lies outside the WASM heap");
+  const auto i32 = [](double v) { return static_cast<int32_t>(v); };
+  ::maxPoolForward(x, y, reinterpret_cast<int32_t*>(argmax), i32(p[0]), i32(p[1]), i32(p[2]), i32(p[3]), i32(p[4]), i32(p[5]), i32(p[6]),
+                   i32(p[7]), i32(p[8]), i32(p[9]), i32(p[10]), i32(p[11]));
+  return boolean(env, true);
+}
+
+napi_value maxPoolBackward(napi_env env, napi_callback_info info) {
+  HeapCall call;
+  if (!readHeapCall(env, info, 3, 2, call) || !nonNegativeInt32(call.p[0]) || !nonNegativeInt32(call.p[1]))
+    return throwError(env, "maxPoolBackward(heap, dy, argmax, dx, Float64Array [outCount, inCount]) with positive integer counts");
+  const int64_t outCount = call.p[0], inCount = call.p[1];
+  float* dy = tensorAt(call.args, call.off[0], outCount);
+  float* argmax = tensorAt(call.args, call.off[1], outCount);
+  float* dx = tensorAt(call.args, call.off[2], inCount);
+  if (!dy || !argmax || !dx) return throwError(env, "maxPoolBackward: a tensor lies outside the WASM heap");
+  ::maxPoolBackward(dy, reinterpret_cast<int32_t*>(argmax), dx, static_cast<int32_t>(outCount), static_cast<int32_t>(inCount));
+  return boolean(env, true);
+}
+
 // ---- threads and version -------------------------------------------------------------------------
 
 napi_value setThreads(napi_env env, napi_callback_info info) {
@@ -509,6 +550,8 @@ napi_value init(napi_env env, napi_value exports) {
       {"ashBackward", nullptr, ashBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormForward", nullptr, batchNormForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormBackward", nullptr, batchNormBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolForward", nullptr, maxPoolForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolBackward", nullptr, maxPoolBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, setThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, version, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,4 +1,4 @@
-// Fused Swish, smooth ASH (paper Eq. 10) and training-mode batch norm, forward and backward: one or two
+// Fused Swish, smooth ASH (paper Eq. 10), training-mode batch norm and max pooling, forward and backward: one or two
 // passes over memory each, where tfjs composes 6-25 kernels. One source, two builds:
 //  - native (scripts/build-native.sh, GCC): linked into the addon, with target_clones for AVX-512, AVX2
 //    and baseline x86-64 chosen at load time, so an addon built on one machine runs on another;
@@ -23,6 +23,12 @@
 #define EXPORT(name) __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define EXPORT(name)
+#endif
+
+#if defined(__clang__)
+#define VECTORIZE_LOOP _Pragma("clang loop vectorize(enable)")
+#else
+#define VECTORIZE_LOOP
 #endif
 
 static inline float expApprox(float x) {
@@ -276,4 +282,76 @@ void batchNormBackward(const float* dy, const float* x, const float* stats, cons
       const int32_t k = r * channels + c;
       dx[k] = dy[k] * (float)m[c] + x[k] * (float)a[c] + (float)b[c];
     }
+}
+
+// Max pooling of x [N, H, W, C] (NHWC) with a kernelHeight x kernelWidth window, strides and the top/left
+// padding of TF's rules (computed by the caller, src/engine/kernels/pool_geometry.ts). Padding is never
+// read and so never chosen: each window is the part of it inside x. Every window has at least one element
+// under TF's 'same' and 'valid' rules; one that had none would give -inf and argmax -1 (skipped backward).
+//
+// The argmax (flat index into x) is written forward rather than recomputed backward: it costs one int32
+// store per output (1/4 of x's size at stride 2), where recomputing would read every window of x again
+// (k^2/s^2 = 1-2.25x x's size at the zoo's pools) and redo the comparisons; backward is then one pass over
+// dy and a zeroing of dx. Ties go to the first element in raster order of the window offsets (a, b), as
+// the composed pool's chain of maximums does (tfjs's Maximum gradient favours its first operand on ties),
+// and TF's MaxPoolGrad: strict '>' while scanning rows then columns.
+EXPORT(max_pool_forward)
+void maxPoolForward(const float* __restrict x, float* __restrict y, int32_t* __restrict argmax, int32_t batch, int32_t height, int32_t width,
+                    int32_t channels, int32_t outHeight, int32_t outWidth, int32_t kernelHeight, int32_t kernelWidth, int32_t strideHeight,
+                    int32_t strideWidth, int32_t padTop, int32_t padLeft) {
+  const uint32_t negativeInfinityBits = 0xff800000u;  // not the -INFINITY literal: -ffinite-math-only
+  float negativeInfinity;
+  __builtin_memcpy(&negativeInfinity, &negativeInfinityBits, sizeof negativeInfinity);
+  for (intptr_t b = 0; b < batch; b++)
+    for (intptr_t i = 0; i < outHeight; i++) {
+      const intptr_t top = i * strideHeight - padTop;
+      const intptr_t rowBegin = top < 0 ? 0 : top;
+      const intptr_t rowEnd = top + kernelHeight > height ? height : top + kernelHeight;
+      for (intptr_t j = 0; j < outWidth; j++) {
+        const intptr_t left = j * strideWidth - padLeft;
+        const intptr_t colBegin = left < 0 ? 0 : left;
+        const intptr_t colEnd = left + kernelWidth > width ? width : left + kernelWidth;
+        const intptr_t out = ((b * outHeight + i) * outWidth + j) * channels;
+        float* __restrict yo = y + out;
+        int32_t* __restrict ao = argmax + out;
+        if (rowBegin >= rowEnd || colBegin >= colEnd) {
+          for (intptr_t c = 0; c < channels; c++) {
+            yo[c] = negativeInfinity;
+            ao[c] = -1;
+          }
+          continue;
+        }
+        // The first element of the window starts the maximum; the rest replace it only when strictly larger.
+        const int32_t first = (int32_t)(((b * height + rowBegin) * width + colBegin) * channels);
+        for (intptr_t c = 0; c < channels; c++) {
+          yo[c] = x[first + c];
+          ao[c] = first + (int32_t)c;
+        }
+        for (intptr_t r = rowBegin; r < rowEnd; r++)
+          for (intptr_t col = r == rowBegin ? colBegin + 1 : colBegin; col < colEnd; col++) {
+            const int32_t base = (int32_t)(((b * height + r) * width + col) * channels);
+            const float* __restrict xp = x + base;
+            // clang's WebAssembly cost model rates this compare-and-select loop not worth vectorizing; it is
+            // (f32x4.gt + two bitselects per 4 channels), so ask. GCC vectorizes it unasked.
+            VECTORIZE_LOOP
+            for (intptr_t c = 0; c < channels; c++) {
+              const float v = xp[c];
+              const int larger = v > yo[c];
+              yo[c] = larger ? v : yo[c];
+              ao[c] = larger ? base + (int32_t)c : ao[c];
+            }
+          }
+      }
+    }
+}
+
+// Its gradient: each dy goes to its window's argmax; overlapping windows (stride < kernel) add up, in
+// output order. An index outside [0, inCount) is skipped, so a bad argmax cannot write outside dx.
+EXPORT(max_pool_backward)
+void maxPoolBackward(const float* __restrict dy, const int32_t* __restrict argmax, float* __restrict dx, int32_t outCount, int32_t inCount) {
+  for (intptr_t i = 0; i < inCount; i++) dx[i] = 0.0f;
+  for (intptr_t i = 0; i < outCount; i++) {
+    const int32_t k = argmax[i];
+    if ((uint32_t)k < (uint32_t)inCount) dx[k] += dy[i];
+  }
 }

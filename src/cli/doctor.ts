@@ -49,8 +49,8 @@ export const doctorCommand: CommandModule<object, DoctorArgs> = {
       );
       console.log(
         engine.fusedKernels
-          ? `  fused Swish/ASH/batch-norm kernels: ${engine.fusedKernels === 'native' ? 'native (AVX-512/AVX2)' : 'WebAssembly SIMD (native/wasm/fused.wasm)'}`
-          : `  fused Swish/ASH/batch-norm kernels: none, ${engine.fusedKernelsUnavailable}`,
+          ? `  fused Swish/ASH/batch-norm/max-pool kernels: ${engine.fusedKernels === 'native' ? 'native (AVX-512/AVX2)' : 'WebAssembly SIMD (native/wasm/fused.wasm)'}`
+          : `  fused Swish/ASH/batch-norm/max-pool kernels: none, ${engine.fusedKernelsUnavailable}`,
       );
     }
     for (const [pkg, v] of Object.entries(engine.versions)) console.log(`  ${pkg} ${v}`);

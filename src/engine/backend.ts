@@ -29,7 +29,7 @@ export interface EngineInfo {
   nativeKernels?: { oneDnn: string; threads: number; kernels: string[] };
   /** WASM only: why no kernels run natively (not built, disabled, or turned off by the caller). */
   nativeKernelsUnavailable?: string;
-  /** WASM only: where the fused Swish/ASH/batch-norm kernels run (native addon, or the project's WebAssembly). */
+  /** WASM only: where the fused Swish/ASH/batch-norm/max-pool kernels run (native addon, or the project's WebAssembly). */
   fusedKernels?: 'native' | 'wasm';
   /** WASM only: why activations and batch norm run as composed tfjs ops instead. */
   fusedKernelsUnavailable?: string;
@@ -202,5 +202,5 @@ export function describeEngine(engine: EngineInfo): string {
   const base = `wasm${engine.simd ? ' (SIMD)' : ''}`;
   const native = engine.nativeKernels;
   if (native) return `${base} + native oneDNN ${native.oneDnn} kernels, ${native.threads} thread${native.threads === 1 ? '' : 's'}`;
-  return `${base}, ${engine.fusedKernels === 'wasm' ? 'fused WebAssembly activation/batch-norm kernels' : 'composed kernels'}, no native kernels`;
+  return `${base}, ${engine.fusedKernels === 'wasm' ? 'fused WebAssembly activation/batch-norm/max-pool kernels' : 'composed kernels'}, no native kernels`;
 }

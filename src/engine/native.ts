@@ -22,6 +22,10 @@ export interface NativeAddon {
   batchNormBackward(
     heap: ArrayBufferLike, dy: number, x: number, stats: number, gamma: number, dx: number, dGamma: number, dBeta: number, params: Float64Array,
   ): boolean;
+  /** params: [N, H, W, C, OH, OW, KH, KW, SH, SW, padTop, padLeft]; argmax: int32 [N, OH, OW, C], flat indices into x. */
+  maxPoolForward(heap: ArrayBufferLike, x: number, y: number, argmax: number, params: Float64Array): boolean;
+  /** params: [outCount, inCount]. */
+  maxPoolBackward(heap: ArrayBufferLike, dy: number, argmax: number, dx: number, params: Float64Array): boolean;
   setThreads(n: number): void;
   threads(): number;
   version(): string;
@@ -68,6 +72,8 @@ export function loadNativeKernels(env: NodeJS.ProcessEnv = process.env): NativeS
         ashBackward: raw.ashBackward,
         batchNormForward: raw.batchNormForward,
         batchNormBackward: raw.batchNormBackward,
+        maxPoolForward: raw.maxPoolForward,
+        maxPoolBackward: raw.maxPoolBackward,
         setThreads: raw.setThreads,
         threads: raw.threads,
         version: raw.version,

@@ -4,25 +4,64 @@
 // a window whose maximum is negative, or puts it on the wrong element (measured against an argmax loop in
 // test/models/max-pool.test.ts; the cpu kernel is right). ReLU nets
 // never pool a negative maximum, but ELU, SELU, Swish and ASH do, so U-Net's pooling and the
-// ResNet stem would train with corrupted gradients on WASM. Here the pool is the element-wise maximum of
-// its k*k strided windows of the (-inf padded) input, taken in raster order: only pad, slice, reshape and
-// maximum, whose gradients are right everywhere; a tie goes to the first window, as TF's argmax does.
+// ResNet stem would train with corrupted gradients on WASM.
+//
+// Two forms, the same windows and the same gradient:
+//  - fused (the WASM backend with the project's fused kernels, native addon or WebAssembly module): one
+//    kernel forward that also records each output's argmax, one scatter backward (native/fused_kernels.c);
+//  - composed, on every other backend: the element-wise maximum of the k*k strided windows of the (-inf
+//    padded) input, taken in raster order: only pad, slice, reshape and maximum, whose gradients are right
+//    everywhere. It was about half of ssd-small's WASM step (3 k^2 + 1 kernels forward, twice that back).
+// Either way a tie goes to the first window offset (a, b) in raster order, as TF's argmax does, and the
+// padding is never chosen (test/models/max-pool-fused.test.ts compares the two).
 import { tf, tfl } from '../engine/tf.js';
+import { FUSED_MAX_POOL, FUSED_MAX_POOL_GRAD, fusedKernelAvailable } from '../engine/kernels/native_activations.js';
+import { poolAxis, type PoolPadding } from '../engine/kernels/pool_geometry.js';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
+type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
-export type PoolPadding = 'same' | 'valid';
+export type { PoolPadding };
 
-/** Output size, and padding before/after, of one axis (TF's rules). */
-function poolAxis(size: number, kernel: number, stride: number, padding: PoolPadding): { out: number; before: number; after: number } {
-  if (padding === 'valid') return { out: Math.floor((size - kernel) / stride) + 1, before: 0, after: 0 };
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + kernel - size, 0);
-  return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
+/** Max pooling of x [N, H, W, C] with a square kernel and stride: fused when the backend has the kernels. */
+export function maxPool2d(x: tf.Tensor4D, kernel: number, stride: number, padding: PoolPadding): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  if (poolAxis(h, kernel, stride, padding).out < 1 || poolAxis(w, kernel, stride, padding).out < 1) {
+    throw new Error(`max pool: a ${kernel}x${kernel} window does not fit a ${h}x${w} input`);
+  }
+  if (fusedKernelAvailable(FUSED_MAX_POOL, x)) return maxPool2dFused(x, kernel, stride, padding);
+  return maxPool2dComposed(x, kernel, stride, padding);
 }
 
-/** Max pooling of x [N, H, W, C] with a square kernel and stride. */
-export function maxPool2d(x: tf.Tensor4D, kernel: number, stride: number, padding: PoolPadding): tf.Tensor4D {
+const fusedPools = new Map<string, (x: tf.Tensor4D) => tf.Tensor4D>();
+
+/**
+ * maxPool2d through the fused kernels (the current backend must have them). The forward kernel's argmax
+ * is all the gradient keeps: x is not held for the backward pass.
+ */
+export function maxPool2dFused(x: tf.Tensor4D, kernel: number, stride: number, padding: PoolPadding): tf.Tensor4D {
+  const key = `${kernel}/${stride}/${padding}`;
+  let pool = fusedPools.get(key);
+  if (!pool) {
+    const attrs = { kernelSize: kernel, stride, padding };
+    const f = (input: tf.Tensor4D, save: tf.GradSaveFunc) => {
+      const [y, argmax] = tf.engine().runKernel(FUSED_MAX_POOL, { x: input }, attrs) as tf.Tensor[];
+      save([argmax!]);
+      const inputShape = input.shape;
+      return {
+        value: y as tf.Tensor4D,
+        gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+          tf.engine().runKernel(FUSED_MAX_POOL_GRAD, { dy, argmax: saved! }, { inputShape }) as tf.Tensor,
+      };
+    };
+    pool = tf.customGrad(f as unknown as CustomGradientFunc) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+    fusedPools.set(key, pool);
+  }
+  return pool(x);
+}
+
+/** maxPool2d from tfjs ops, on any backend (exported for the tests that compare both forms). */
+export function maxPool2dComposed(x: tf.Tensor4D, kernel: number, stride: number, padding: PoolPadding): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
   const rows = poolAxis(h, kernel, stride, padding);
   const cols = poolAxis(w, kernel, stride, padding);

@@ -33,12 +33,14 @@ function sections(wasm: Uint8Array): Map<number, Uint8Array> {
   return out;
 }
 
-test('the module imports only the backend memory and exports the six kernels', () => {
+test('the module imports only the backend memory and exports the eight kernels', () => {
   const module = new WebAssembly.Module(bytes);
   assert.deepEqual(WebAssembly.Module.imports(module), [{ module: 'env', name: 'memory', kind: 'memory' }]);
   assert.deepEqual(
     WebAssembly.Module.exports(module).map((e) => `${e.name}:${e.kind}`).sort(),
-    ['ash_backward', 'ash_forward', 'batch_norm_backward', 'batch_norm_forward', 'swish_backward', 'swish_forward'].map((n) => `${n}:function`),
+    ['ash_backward', 'ash_forward', 'batch_norm_backward', 'batch_norm_forward', 'max_pool_backward', 'max_pool_forward', 'swish_backward', 'swish_forward'].map(
+      (n) => `${n}:function`,
+    ),
   );
 });
 

@@ -6,14 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, tfl } from '../../src/engine/tf.js';
 import { initEngine } from '../../src/engine/backend.js';
-import { MaxPool, maxPool2d, type PoolPadding } from '../../src/models/max-pool.js';
+import { MaxPool, maxPool2d } from '../../src/models/max-pool.js';
+import { argmaxPool, poolLabel, poolOutSize, type PoolCase } from '../helpers/max-pool-reference.js';
 
-interface Case {
-  shape: [number, number, number, number];
-  k: number;
-  s: number;
-  padding: PoolPadding;
-}
+type Case = PoolCase;
 
 const CASES: Case[] = [
   { shape: [1, 8, 8, 1], k: 2, s: 2, padding: 'valid' },
@@ -24,40 +20,11 @@ const CASES: Case[] = [
   { shape: [1, 6, 5, 2], k: 3, s: 1, padding: 'same' },
 ];
 
-const label = (c: Case) => `[${c.shape.join(',')}] ${c.k}x${c.k}/${c.s} ${c.padding}`;
-
-function outSize(size: number, c: Case): number {
-  return c.padding === 'valid' ? Math.floor((size - c.k) / c.s) + 1 : Math.ceil(size / c.s);
-}
+const label = poolLabel;
+const outSize = poolOutSize;
 
 /** dL/dx for L = sum(maxpool(x) * dy): each dy goes to the first maximal element of its window. */
-function argmaxGradient(c: Case, x: Float32Array, dy: Float32Array): Float64Array {
-  const [n, h, w, ch] = c.shape;
-  const [oh, ow] = [outSize(h, c), outSize(w, c)];
-  const top = c.padding === 'same' ? Math.floor(Math.max((oh - 1) * c.s + c.k - h, 0) / 2) : 0;
-  const left = c.padding === 'same' ? Math.floor(Math.max((ow - 1) * c.s + c.k - w, 0) / 2) : 0;
-  const dx = new Float64Array(x.length);
-  for (let b = 0; b < n; b++)
-    for (let i = 0; i < oh; i++)
-      for (let j = 0; j < ow; j++)
-        for (let k = 0; k < ch; k++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let a = 0; a < c.k; a++)
-            for (let e = 0; e < c.k; e++) {
-              const r = i * c.s + a - top;
-              const col = j * c.s + e - left;
-              if (r < 0 || col < 0 || r >= h || col >= w) continue;
-              const index = ((b * h + r) * w + col) * ch + k;
-              if (x[index]! > best) {
-                best = x[index]!;
-                at = index;
-              }
-            }
-          dx[at] += dy[((b * oh + i) * ow + j) * ch + k]!;
-        }
-  return dx;
-}
+const argmaxGradient = (c: Case, x: Float32Array, dy: Float32Array): Float64Array => argmaxPool(c, x, dy).dx;
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length);
@@ -103,9 +70,11 @@ test("the argmax loop equals the cpu backend's MaxPoolGrad; the WASM backend's m
   tf.dispose([negative, dy, dx, ours]);
 });
 
-for (const [backend, nativeKernels] of [['cpu', false], ['wasm', false], ['wasm', true]] as const) {
-  test(`maxPool2d on ${backend}${nativeKernels ? ' with native kernels' : ''}: tf.maxPool's values, the argmax loop's gradient`, async (t) => {
-    const engine = await initEngine({ backend, nativeKernels });
+// WASM: composed (fused kernels off), the fused WebAssembly kernels, and the native addon's.
+for (const [backend, nativeKernels, fusedKernels] of [['cpu', false, false], ['wasm', false, false], ['wasm', false, true], ['wasm', true, true]] as const) {
+  const form = backend === 'cpu' ? '' : nativeKernels ? ' with native kernels' : fusedKernels ? ' with fused WebAssembly kernels' : ', composed';
+  test(`maxPool2d on ${backend}${form}: tf.maxPool's values, the argmax loop's gradient`, async (t) => {
+    const engine = await initEngine({ backend, nativeKernels, fusedKernels });
     if (nativeKernels && !engine.nativeKernels) {
       if (process.env.CI) assert.fail(`native kernels are built under CI, but: ${engine.nativeKernelsUnavailable}`);
       t.skip(`native kernels unavailable: ${engine.nativeKernelsUnavailable}`);

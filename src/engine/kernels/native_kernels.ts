@@ -207,7 +207,7 @@ const installed = new Map<string, tf.KernelConfig>();
 
 /**
  * Route the WASM backend's convolutions and matrix products through the native addon, and (unless
- * `fused` is false) register its fused activation and batch-norm kernels. Call after the project's
+ * `fused` is false) register its fused activation, batch-norm and max-pool kernels. Call after the project's
  * WASM kernels are registered (they become the fallbacks). Idempotent.
  */
 export function installNativeKernels(addon: NativeAddon, fused = true): string[] {
@@ -237,5 +237,6 @@ export function uninstallNativeKernels(): void {
 
 /** The kernels currently routed to native code. */
 export function nativeKernelsInstalled(): string[] {
-  return [...installed.keys(), ...(fusedKernelsSource() === 'native' ? FUSED_ACTIVATION_KERNELS : [])];
+  const fused = fusedKernelsSource() === 'native' ? FUSED_ACTIVATION_KERNELS.filter((name) => tf.getKernel(name, 'wasm')) : [];
+  return [...installed.keys(), ...fused];
 }

@@ -1,4 +1,4 @@
-// The fused activation and batch-norm kernels compiled to WebAssembly (native/fused_kernels.c, built by
+// The fused activation, batch-norm and max-pool kernels compiled to WebAssembly (native/fused_kernels.c, built by
 // scripts/build-wasm-kernels.sh and committed), for the WASM backend when the native addon is not
 // built. The module imports the tfjs WASM backend's own memory, so tensor offsets are its pointers and
 // nothing is copied; per-channel scratch is malloc'd in that heap for the duration of a call.
@@ -21,6 +21,11 @@ interface FusedExports {
   ash_backward(dy: number, x: number, stats: number, dx: number, b: number, n: number, c: number, z: number, alpha: number, stop: number, scratch: number, out: number): void;
   batch_norm_forward(x: number, gamma: number, beta: number, y: number, stats: number, rows: number, c: number, eps: number, scratch: number): void;
   batch_norm_backward(dy: number, x: number, stats: number, gamma: number, dx: number, dGamma: number, dBeta: number, rows: number, c: number, scratch: number): void;
+  max_pool_forward(
+    x: number, y: number, argmax: number, n: number, h: number, w: number, c: number, oh: number, ow: number,
+    kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number,
+  ): void;
+  max_pool_backward(dy: number, argmax: number, dx: number, outCount: number, inCount: number): void;
 }
 
 /** What of the Emscripten module this needs beyond WasmBackend's view of it. */
@@ -93,6 +98,15 @@ export function loadWasmFused(backend: WasmBackend): { impl: FusedImplementation
     batchNormBackward(_heap, dy, x, stats, gamma, dx, dGamma, dBeta, p) {
       const [rows, channels] = p as unknown as number[];
       withScratch(40 * channels!, (s) => exports.batch_norm_backward(dy, x, stats, gamma, dx, dGamma, dBeta, rows!, channels!, s));
+      return true;
+    },
+    maxPoolForward(_heap, x, y, argmax, p) {
+      const [n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft] = p as unknown as number[];
+      exports.max_pool_forward(x, y, argmax, n!, h!, w!, c!, oh!, ow!, kh!, kw!, sh!, sw!, padTop!, padLeft!);
+      return true;
+    },
+    maxPoolBackward(_heap, dy, argmax, dx, p) {
+      exports.max_pool_backward(dy, argmax, dx, p[0]!, p[1]!);
       return true;
     },
   };

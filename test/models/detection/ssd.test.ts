@@ -32,7 +32,11 @@ test('multibox loss on a hand case: smooth-L1 on the positive, CE on it and its 
   const rows = (await g.array()) as number[][][];
   assert.deepEqual(rows[0]![3], [0, 0, 0]);
   assert.deepEqual(rows[0]![5], [0, 0, 0]);
-  assert.ok(rows[0]![4]!.some((v) => v !== 0));
+  // A mined negative's gradient is softmax(z) - onehot(0), / N = 1: p4 [0, 3, 0] gives
+  // [1/(2+e^3) - 1, e^3/(2+e^3), 1/(2+e^3)] = [-0.9525, 0.9097, 0.0428]; the positive p0 (label 2): [1/3, 1/3, -2/3].
+  const z = 2 + Math.exp(3);
+  [1 / z - 1, Math.exp(3) / z, 1 / z].forEach((v, i) => assert.ok(Math.abs(rows[0]![4]![i]! - v) < 1e-6, `p4[${i}] ${rows[0]![4]![i]} vs ${v}`));
+  [1 / 3, 1 / 3, -2 / 3].forEach((v, i) => assert.ok(Math.abs(rows[0]![0]![i]! - v) < 1e-6, `p0[${i}] ${rows[0]![0]![i]} vs ${v}`));
 });
 
 test('hard-negative mining: 3 x positives per image, capped at P - 1, the largest losses', () => {
