@@ -92,16 +92,19 @@ test('yolo-small: output shape, finite non-zero gradients for every weight with 
   model.dispose();
 });
 
-test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 15%; detect gives boxes in the image', async (t) => {
+test('yolo-small overfits four fixed scenes: the loss falls by 40% and detect finds every truth at IoU > 0.5 with its class', async (t) => {
   await initEngine({ backend: 'wasm' });
-  const { model, detector } = buildYolo('yolo-small', { activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1], seed: 2 });
-  const batch = sceneBatch(2, 1);
+  // Batch-norm momentum 0.5 (Keras terms): the running variances start at 1 while this graph's pre-BN variances
+  // are ~0.1-0.3 (PyTorch's default conv init, U(+-1/sqrt(fan_in)), scale 1/3 of He's), so at 0.9 forty steps
+  // leave them ~0.9^40 = 1.5% too high in every layer, the errors compound over ~25 layers, and detect (inference
+  // mode) missed most truths that the training-mode outputs had found (measured). The smoke sets the same.
+  const { model, detector } = buildYolo('yolo-small', { activation: { name: 'ash' }, numClasses: 10, inputShape: [64, 64, 1], seed: 2, bnMomentum: 0.5 });
+  const batch = sceneBatch(4, 1);
   const targets = detector.encodeTargets(batch.truth);
   // YOLOv5's gains make this loss small at 64 px (objectness x (64/640)^2), hence a larger rate than its 0.01.
-  // Measured: 0.448 -> 0.360 over the 15 steps, falling almost every step.
-  const optimizer = tf.train.momentum(0.1, 0.9);
+  const optimizer = tf.train.momentum(0.1, 0.9, true);
   const losses: number[] = [];
-  for (let step = 0; step < 15; step++) {
+  for (let step = 0; step < 40; step++) {
     const cost = optimizer.minimize(() => detector.loss(batch.images, targets).total, true)!;
     losses.push(cost.dataSync()[0]!);
     cost.dispose();
@@ -109,13 +112,22 @@ test('yolo-small: 15 SGD steps on two fixed scenes lower the loss by more than 1
   t.diagnostic(`losses: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
   const first = losses[0]!;
   const last = Math.min(...losses.slice(-3));
-  assert.ok(last < 0.85 * first, `loss ${first} -> ${last}: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
+  // Measured: 0.899 -> 0.434; IoUs 0.62-0.94, each with its class.
+  assert.ok(last < 0.6 * first, `loss ${first} -> ${last}: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
   const dets = detector.detect(batch.images);
-  assert.equal(dets.length, 2);
-  for (const d of dets) {
-    assert.ok(d.scores.length <= 300);
-    assert.ok(d.boxes.every((v) => v >= 0 && v <= 64));
-  }
+  assert.equal(dets.length, 4);
+  dets.forEach((d, img) => {
+    assert.ok(d.scores.length <= 300 && d.boxes.every((v) => v >= 0 && v <= 64));
+    const truth = batch.truth[img]!;
+    // Among the image's 5 best detections, one per truth overlaps it at IoU > 0.5 with the right class.
+    const top = Math.min(5, d.scores.length);
+    const iou = iouMatrix(truth.boxes, d.boxes.subarray(0, top * 4));
+    for (let k = 0; k < truth.classes.length; k++) {
+      const best = Math.max(0, ...[...Array(top).keys()].filter((j) => d.classes[j] === truth.classes[k]).map((j) => iou[k * top + j]!));
+      t.diagnostic(`image ${img} truth ${k}: best IoU ${best.toFixed(2)} with class ${truth.classes[k]}`);
+      assert.ok(best > 0.5, `image ${img} truth ${k} (class ${truth.classes[k]}): best IoU ${best.toFixed(2)} among the top ${top} of its class`);
+    }
+  });
   disposeTargets(targets);
   batch.images.dispose();
   model.dispose();
