@@ -23,6 +23,7 @@
 // one bottleneck per C3, and anchors sized for 8-28 pixel items.
 import { tf, tfl } from '../../engine/tf.js';
 import { MaxPool } from '../max-pool.js';
+import { NearestUpsample } from '../nearest-upsample.js';
 import { UserError } from '../../engine/errors.js';
 import { ModelContext, type SymbolicTensor } from '../blocks.js';
 import type { BuiltModel, ModelBuildOptions } from '../types.js';
@@ -110,7 +111,9 @@ class YoloBuilder {
 function yoloFeatures(b: YoloBuilder, input: SymbolicTensor, cfg: YoloConfig): SymbolicTensor[] {
   const ch = (c: number): number => channels(c, cfg.width);
   const n = (k: number): number => repeats(k, cfg.depth);
-  const up = (x: SymbolicTensor, name: string): SymbolicTensor => tfl.layers.upSampling2d({ size: [2, 2], name }).apply(x) as SymbolicTensor;
+  // nn.Upsample(None, 2, 'nearest'). Not tfl.layers.upSampling2d: its gradient is wrong on the cpu backend for
+  // batches over 1 (see nearest-upsample.ts), and the cpu backend is the reference the WASM gradients are tested against.
+  const up = (x: SymbolicTensor, name: string): SymbolicTensor => new NearestUpsample({ factor: 2, name }).apply(x) as SymbolicTensor;
   const cat = (xs: SymbolicTensor[], name: string): SymbolicTensor => tfl.layers.concatenate({ name }).apply(xs) as SymbolicTensor;
   let x = b.conv(input, ch(64), 6, 2, 'b0'); // P1/2
   x = b.conv(x, ch(128), 3, 2, 'b1'); // P2/4
