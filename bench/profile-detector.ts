@@ -60,6 +60,9 @@ function report(title: string, wallMs: number, info: tf.ProfileInfo, calls: numb
     e.calls += 1 / calls;
     byKernel.set(k.name, e);
   }
+  // tf.profile lists an op's wrapper ('fusedConv2d__op') beside its kernel ('FusedConv2D'): wrappers are left
+  // out. 'unnamed scope' is a customGrad's forward (ROIAlign's host loop, or its nested gather).
+  for (const name of [...byKernel.keys()]) if (name.endsWith('__op')) byKernel.delete(name);
   const kernelMs = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
   console.log(`${title}: wall ${wallMs.toFixed(0)} ms, kernels ${kernelMs.toFixed(0)} ms in ${Math.round(info.kernels.length / calls)} calls, outside kernels ${(wallMs - kernelMs).toFixed(0)} ms, peak ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`);
   for (const [name, e] of [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, Number(values.top))) {
