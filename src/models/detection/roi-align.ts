@@ -113,6 +113,20 @@ function bilinear(y: number, x: number, height: number, width: number, out: { y0
   return true;
 }
 
+/** Adds `weight` to the tap of `index` among the `n` taps from `start` (a new tap if none); returns the new count. */
+function addTap(indices: Int32Array, weights: Float32Array, start: number, n: number, index: number, weight: number): number {
+  if (weight === 0) return n;
+  for (let k = start; k < start + n; k++) {
+    if (indices[k] === index) {
+      weights[k] += weight;
+      return n;
+    }
+  }
+  indices[start + n] = index;
+  weights[start + n] = weight;
+  return n + 1;
+}
+
 /**
  * The plan for pooling `rois` from feature maps of `batch` images at `levels`. The table it indexes is the
  * levels' maps flattened to rows [N * H * W, C] and stacked level after level (see roiAlign).
@@ -151,17 +165,6 @@ export function buildRoiAlignPlan(levels: FeatureLevel[], batch: number, rois: R
         const cell = (r * outH + ph) * outW + pw;
         const start = cell * maxTaps;
         let n = 0;
-        const add = (index: number, weight: number): void => {
-          if (weight === 0) return;
-          for (let k = start; k < start + n; k++) {
-            if (cellIndices[k] === index) {
-              cellWeights[k] += weight;
-              return;
-            }
-          }
-          cellIndices[start + n] = index;
-          cellWeights[start + n++] = weight;
-        };
         for (let iy = 0; iy < s.gridH; iy++) {
           const y = s.startY + ph * s.binH + ((iy + 0.5) * s.binH) / s.gridH;
           for (let ix = 0; ix < s.gridW; ix++) {
@@ -169,10 +172,10 @@ export function buildRoiAlignPlan(levels: FeatureLevel[], batch: number, rois: R
             if (!bilinear(y, x, height, width, nb)) continue;
             const hy = 1 - nb.ly;
             const hx = 1 - nb.lx;
-            add(base + nb.y0 * width + nb.x0, hy * hx * norm);
-            add(base + nb.y0 * width + nb.x1, hy * nb.lx * norm);
-            add(base + nb.y1 * width + nb.x0, nb.ly * hx * norm);
-            add(base + nb.y1 * width + nb.x1, nb.ly * nb.lx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y0 * width + nb.x0, hy * hx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y0 * width + nb.x1, hy * nb.lx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y1 * width + nb.x0, nb.ly * hx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y1 * width + nb.x1, nb.ly * nb.lx * norm);
           }
         }
         cellTaps[cell] = n;
