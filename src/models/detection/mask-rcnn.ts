@@ -320,15 +320,16 @@ export class TwoStageDetector implements Detector {
       });
       const size = 2 * this.spec.maskPool;
       if (detOwners.length > 0) {
-        const probs = tf.sigmoid(this.maskHead.apply(this.pool(features, detBoxes, Int32Array.from(detOwners), this.spec.maskPool)) as tf.Tensor).dataSync();
+        const logits = this.maskHead.apply(this.pool(features, detBoxes, Int32Array.from(detOwners), this.spec.maskPool)) as tf.Tensor;
+        // maskrcnn_inference: the sigmoid of each detection's own class channel, picked before reading back.
+        const labels = Int32Array.from(results.flatMap((d) => Array.from(d.classes, (c) => c + 1)));
+        const own = tf.sum(tf.mul(logits, tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), k), [labels.length, 1, 1, k])), 3);
+        const probs = tf.sigmoid(own).dataSync() as Float32Array;
         let row = 0;
         for (const d of results) {
           d.masks = new Uint8Array(d.scores.length * h * w);
           for (let i = 0; i < d.scores.length; i++, row++) {
-            const channel = d.classes[i]! + 1;
-            const m = new Float32Array(size * size);
-            for (let p = 0; p < size * size; p++) m[p] = probs[(row * size * size + p) * k + channel]!;
-            pasteMask(m, size, d.boxes.subarray(4 * i, 4 * i + 4), this.inputSize, d.masks, i * h * w);
+            pasteMask(probs.subarray(row * size * size, (row + 1) * size * size), size, d.boxes.subarray(4 * i, 4 * i + 4), this.inputSize, d.masks, i * h * w);
           }
         }
       } else {

@@ -9,9 +9,11 @@ import type { Detector } from '../../models/detection/types.js';
 import type { DetectionProtocol, ImageDetections } from './score.js';
 
 /**
- * Test images per detect() call, at most (the training batch size when smaller). Kept small because Mask
- * R-CNN's detect runs its mask head on up to 100 detections an image at once: 16 images of maskrcnn-small
- * (1,600 RoIs) already overflow the WASM heap ("memory access out of bounds"); 8 run.
+ * Test images per detect() call, at most (the training batch size when smaller). Mask R-CNN's detect pools
+ * up to 100 detections an image for its mask head at once; when ROIAlign gathered [cells x taps, C] on the
+ * WASM heap, 16 images of maskrcnn-small (1,600 RoIs, 1.3 GB) overflowed it ("memory access out of
+ * bounds"). ROIAlign now sums on the host (models/detection/roi-align.ts) and 64 images run; 8 keeps the
+ * peak memory of the paper-size detectors low.
  */
 export const EVAL_BATCH = 8;
 
