@@ -208,29 +208,47 @@ export function defaultRoiAlignMode(): RoiAlignMode {
 export function roiAlign(features: tf.Tensor4D[], plan: RoiAlignPlan, mode: RoiAlignMode = defaultRoiAlignMode()): tf.Tensor4D {
   const channels = features[0]!.shape[3];
   const [outH, outW] = plan.outputSize;
+  const rows = features.reduce((s, f) => s + f.shape[0] * f.shape[1] * f.shape[2], 0);
+  if (rows !== plan.tableRows) throw new Error(`roiAlign: feature table has ${rows} rows, the plan was built for ${plan.tableRows}`);
+  const cells = plan.rois * outH * outW;
+  if (mode === 'host') {
+    // Values only cross the host boundary, level by level (no concatenated copy on the backend's heap); the
+    // plan (typed arrays) is captured, nothing needs saving.
+    const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const levels = args.slice(0, features.length) as tf.Tensor4D[];
+      let table: Float32Array;
+      if (levels.length === 1) {
+        table = levels[0]!.dataSync() as Float32Array;
+      } else {
+        table = new Float32Array(plan.tableRows * channels);
+        let at = 0;
+        for (const level of levels) {
+          const values = level.dataSync() as Float32Array;
+          table.set(values, at);
+          at += values.length;
+        }
+      }
+      const out = new Float32Array(cells * channels);
+      weightedGather(table, plan, channels, out);
+      return {
+        value: tf.tensor4d(out, [plan.rois, outH, outW, channels]),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const grad = new Float32Array(plan.tableRows * channels);
+          weightedScatter((dy as tf.Tensor).dataSync() as Float32Array, plan, channels, grad);
+          let at = 0;
+          return levels.map((level) => {
+            const size = level.size;
+            const g = tf.tensor4d(grad.subarray(at, at + size), level.shape);
+            at += size;
+            return g;
+          });
+        },
+      };
+    });
+    return pool(...features) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const table = tf.concat(features.map((f) => tf.reshape(f, [-1, channels])), 0) as tf.Tensor2D;
-    if (table.shape[0] !== plan.tableRows) {
-      throw new Error(`roiAlign: feature table has ${table.shape[0]} rows, the plan was built for ${plan.tableRows}`);
-    }
-    const cells = plan.rois * outH * outW;
-    if (mode === 'host') {
-      // Values only cross the host boundary; the plan (typed arrays) is captured, nothing needs saving.
-      const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-        const t = args[0] as tf.Tensor2D;
-        const out = new Float32Array(cells * channels);
-        weightedGather(t.dataSync() as Float32Array, plan, channels, out);
-        return {
-          value: tf.tensor4d(out, [plan.rois, outH, outW, channels]),
-          gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-            const grad = new Float32Array(plan.tableRows * channels);
-            weightedScatter((dy as tf.Tensor).dataSync() as Float32Array, plan, channels, grad);
-            return [tf.tensor2d(grad, [plan.tableRows, channels])];
-          },
-        };
-      });
-      return pool(table) as tf.Tensor4D;
-    }
     const indices = tf.tensor1d(plan.indices, 'int32');
     const weights = tf.tensor3d(plan.weights, [cells, plan.taps, 1]);
     const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
