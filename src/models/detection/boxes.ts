@@ -162,6 +162,29 @@ export function nms(boxes: ArrayLike<number>, scores: ArrayLike<number>, candida
   return kept;
 }
 
+/**
+ * torchvision's batched_nms: greedy NMS within each group (a class, or an FPN level) independently, the
+ * survivors of all groups in decreasing score order (ties: lower index first), the best `limit` of them.
+ * Without `groups` it is one NMS over all boxes. Plain JavaScript, O(candidates x kept) per group: it also
+ * serves Mask R-CNN, whose post-processing can hand it 1,000 proposals x 90 classes (tfjs's NMS kernel
+ * on WASM failed there), and it suppresses only above the threshold as torchvision.ops.nms does
+ * (tf.image.nonMaxSuppression suppresses at IoU >= threshold).
+ */
+export function groupedNms(boxes: ArrayLike<number>, scores: ArrayLike<number>, iouThreshold: number, limit = Infinity, groups?: ArrayLike<number>): number[] {
+  const members = new Map<number, number[]>();
+  for (let i = 0; i < scores.length; i++) {
+    const g = groups ? groups[i]! : 0;
+    let list = members.get(g);
+    if (!list) members.set(g, (list = []));
+    list.push(i);
+  }
+  // A group never contributes more than `limit` to the overall best `limit`, so each NMS stops there.
+  const kept: number[] = [];
+  for (const list of members.values()) for (const i of nms(boxes, scores, list, iouThreshold, limit)) kept.push(i);
+  kept.sort((i, j) => scores[j]! - scores[i]! || i - j);
+  return kept.length > limit ? kept.slice(0, limit) : kept;
+}
+
 function pairIou(b: ArrayLike<number>, i: number, j: number): number {
   const iw = Math.max(0, Math.min(b[i * 4 + 2]!, b[j * 4 + 2]!) - Math.max(b[i * 4]!, b[j * 4]!));
   const ih = Math.max(0, Math.min(b[i * 4 + 3]!, b[j * 4 + 3]!) - Math.max(b[i * 4 + 1]!, b[j * 4 + 1]!));

@@ -89,7 +89,17 @@ export const MASKRCNN_R50_FPN: TwoStageSpec = {
   sizeDivisor: 32,
 };
 
-/** The CPU variant for 64x64 fashion-scenes (items 28x28 at most): one stride-4 level, anchors 8/16/32, fewer RoIs. */
+/**
+ * The CPU variant for 64x64 fashion-scenes (1-3 items, 28x28 at most before scale jitter): one stride-4 level
+ * (16x16 cells, 2,304 anchors of sizes 8/16/32), and every count scaled to a scene instead of a COCO image.
+ * torchvision samples 256 of ~200k anchors for the RPN, keeps 2,000 proposals (1,000 at test) and samples 512
+ * RoIs of them per image (up to 128 positive) for ~7 objects an image. Here: 64 anchors; 300 -> 100 proposals
+ * in training, 200 -> 50 at test (about 15-50 proposals per item, as torchvision's 1,000 / 7 objects); 32 RoIs
+ * per image, at most 8 positive: still several per item, and each positive also runs the mask head, whose
+ * 16 channels (torchvision 256 for 256-channel features; the box head keeps the same 4:1 ratio of 256 units
+ * to 64 channels x 7 x 7) keep it from costing more than the backbone. Measured per training scene
+ * (bench/profile-detector.ts): 64 RoIs and 32 mask channels cost about twice this.
+ */
 export const MASKRCNN_SMALL: TwoStageSpec = {
   backbone: smallBackbone,
   anchorSizes: [[8, 16, 32]],
@@ -97,9 +107,9 @@ export const MASKRCNN_SMALL: TwoStageSpec = {
   roiLevels: 1,
   rpnChannels: 64,
   boxHeadUnits: 256,
-  maskHeadChannels: 32,
+  maskHeadChannels: 16,
   rpn: { ...TORCHVISION_RPN, batchPerImage: 64, preNmsTopN: { train: 300, test: 200 }, postNmsTopN: { train: 100, test: 50 } },
-  roiHeads: { ...TORCHVISION_ROI_HEADS, batchPerImage: 64 },
+  roiHeads: { ...TORCHVISION_ROI_HEADS, batchPerImage: 32 },
   boxPool: 7,
   maskPool: 14,
   samplingRatio: 2,
@@ -310,15 +320,16 @@ export class TwoStageDetector implements Detector {
       });
       const size = 2 * this.spec.maskPool;
       if (detOwners.length > 0) {
-        const probs = tf.sigmoid(this.maskHead.apply(this.pool(features, detBoxes, Int32Array.from(detOwners), this.spec.maskPool)) as tf.Tensor).dataSync();
+        const logits = this.maskHead.apply(this.pool(features, detBoxes, Int32Array.from(detOwners), this.spec.maskPool)) as tf.Tensor;
+        // maskrcnn_inference: the sigmoid of each detection's own class channel, picked before reading back.
+        const labels = Int32Array.from(results.flatMap((d) => Array.from(d.classes, (c) => c + 1)));
+        const own = tf.sum(tf.mul(logits, tf.reshape(tf.oneHot(tf.tensor1d(labels, 'int32'), k), [labels.length, 1, 1, k])), 3);
+        const probs = tf.sigmoid(own).dataSync() as Float32Array;
         let row = 0;
         for (const d of results) {
           d.masks = new Uint8Array(d.scores.length * h * w);
           for (let i = 0; i < d.scores.length; i++, row++) {
-            const channel = d.classes[i]! + 1;
-            const m = new Float32Array(size * size);
-            for (let p = 0; p < size * size; p++) m[p] = probs[(row * size * size + p) * k + channel]!;
-            pasteMask(m, size, d.boxes.subarray(4 * i, 4 * i + 4), this.inputSize, d.masks, i * h * w);
+            pasteMask(probs.subarray(row * size * size, (row + 1) * size * size), size, d.boxes.subarray(4 * i, 4 * i + 4), this.inputSize, d.masks, i * h * w);
           }
         }
       } else {

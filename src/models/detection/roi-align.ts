@@ -5,9 +5,16 @@
 //
 // tf.image.cropAndResize has no gradient in tfjs, so ROIAlign here is a fixed linear map computed in
 // JavaScript from the (constant) boxes: every output cell is a weighted sum of at most 4 * grid feature
-// rows. The forward pass gathers those rows; the backward pass scatters the weighted output gradient back
-// (tf.scatterND adds duplicate indices). A custom gradient is used instead of tf.gather's own because that
-// one needs UnsortedSegmentSum, which the WASM backend does not have.
+// rows (fewer after merging the samples that share a feature cell). Two ways to apply it, the same map:
+// - 'host' (WASM and cpu backends): the feature table is read back and the weighted sums (forward) and
+//   their adjoint, a weighted scatter (backward), run in JavaScript. tfjs-backend-wasm's GatherV2 copies
+//   element by element (~45 ns each), and the tensor route materialises [cells * taps, C] before summing:
+//   for maskrcnn-small's 1,024 box RoIs that was 200 MB and ~40% of a training step, and detect()'s 100
+//   masks per image overflowed the WASM heap at 16 images. The host loop writes only [cells, C].
+// - 'tensor' (native TensorFlow, where the data may live on a GPU): tf.gather of the taps, weighted and
+//   summed; the backward pass scatters the weighted output gradient back (tf.scatterND adds duplicate
+//   indices). A custom gradient is used instead of tf.gather's own because that one needs
+//   UnsortedSegmentSum, which the WASM backend does not have.
 import { tf } from '../../engine/tf.js';
 
 /** The geometry of one feature level: its map size and its scale (1 / stride) relative to the image. */
@@ -106,6 +113,20 @@ function bilinear(y: number, x: number, height: number, width: number, out: { y0
   return true;
 }
 
+/** Adds `weight` to the tap of `index` among the `n` taps from `start` (a new tap if none); returns the new count. */
+function addTap(indices: Int32Array, weights: Float32Array, start: number, n: number, index: number, weight: number): number {
+  if (weight === 0) return n;
+  for (let k = start; k < start + n; k++) {
+    if (indices[k] === index) {
+      weights[k] += weight;
+      return n;
+    }
+  }
+  indices[start + n] = index;
+  weights[start + n] = weight;
+  return n + 1;
+}
+
 /**
  * The plan for pooling `rois` from feature maps of `batch` images at `levels`. The table it indexes is the
  * levels' maps flattened to rows [N * H * W, C] and stacked level after level (see roiAlign).
@@ -120,15 +141,18 @@ export function buildRoiAlignPlan(levels: FeatureLevel[], batch: number, rois: R
     tableRows += batch * level.height * level.width;
   }
   const samplings: Sampling[] = [];
-  let taps = 4;
+  let maxTaps = 4;
   for (let r = 0; r < count; r++) {
     const s = sampling(rois.boxes, 4 * r, levels[rois.levels[r]!]!.scale, options);
     samplings.push(s);
-    taps = Math.max(taps, 4 * s.gridH * s.gridW);
+    maxTaps = Math.max(maxTaps, 4 * s.gridH * s.gridW);
   }
+  // Each cell's samples merged by feature row: neighbouring samples share rows (2 x 2 samples in a bin about
+  // one feature pixel wide touch 4-9 rows, not 16), and every tap costs a gather of C values.
   const cells = count * outH * outW;
-  const indices = new Int32Array(cells * taps);
-  const weights = new Float32Array(cells * taps);
+  const cellIndices = new Int32Array(cells * maxTaps);
+  const cellWeights = new Float32Array(cells * maxTaps);
+  const cellTaps = new Int32Array(cells);
   const nb = { y0: 0, y1: 0, x0: 0, x1: 0, ly: 0, lx: 0 };
   for (let r = 0; r < count; r++) {
     const level = levels[rois.levels[r]!]!;
@@ -138,46 +162,93 @@ export function buildRoiAlignPlan(levels: FeatureLevel[], batch: number, rois: R
     const norm = 1 / Math.max(s.gridH * s.gridW, 1);
     for (let ph = 0; ph < outH; ph++) {
       for (let pw = 0; pw < outW; pw++) {
-        let at = ((r * outH + ph) * outW + pw) * taps;
+        const cell = (r * outH + ph) * outW + pw;
+        const start = cell * maxTaps;
+        let n = 0;
         for (let iy = 0; iy < s.gridH; iy++) {
           const y = s.startY + ph * s.binH + ((iy + 0.5) * s.binH) / s.gridH;
           for (let ix = 0; ix < s.gridW; ix++) {
             const x = s.startX + pw * s.binW + ((ix + 0.5) * s.binW) / s.gridW;
-            if (!bilinear(y, x, height, width, nb)) {
-              at += 4;
-              continue;
-            }
+            if (!bilinear(y, x, height, width, nb)) continue;
             const hy = 1 - nb.ly;
             const hx = 1 - nb.lx;
-            indices[at] = base + nb.y0 * width + nb.x0;
-            weights[at++] = hy * hx * norm;
-            indices[at] = base + nb.y0 * width + nb.x1;
-            weights[at++] = hy * nb.lx * norm;
-            indices[at] = base + nb.y1 * width + nb.x0;
-            weights[at++] = nb.ly * hx * norm;
-            indices[at] = base + nb.y1 * width + nb.x1;
-            weights[at++] = nb.ly * nb.lx * norm;
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y0 * width + nb.x0, hy * hx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y0 * width + nb.x1, hy * nb.lx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y1 * width + nb.x0, nb.ly * hx * norm);
+            n = addTap(cellIndices, cellWeights, start, n, base + nb.y1 * width + nb.x1, nb.ly * nb.lx * norm);
           }
         }
+        cellTaps[cell] = n;
       }
     }
   }
+  let taps = 1;
+  for (let cell = 0; cell < cells; cell++) taps = Math.max(taps, cellTaps[cell]!);
+  const indices = new Int32Array(cells * taps);
+  const weights = new Float32Array(cells * taps);
+  for (let cell = 0; cell < cells; cell++) {
+    const n = cellTaps[cell]!;
+    indices.set(cellIndices.subarray(cell * maxTaps, cell * maxTaps + n), cell * taps);
+    weights.set(cellWeights.subarray(cell * maxTaps, cell * maxTaps + n), cell * taps);
+  }
   return { indices, weights, taps, rois: count, outputSize: [outH, outW], tableRows };
+}
+
+/** How roiAlign applies its plan (see the header): 'host' on WASM and cpu, 'tensor' on native TensorFlow. */
+export type RoiAlignMode = 'host' | 'tensor';
+
+export function defaultRoiAlignMode(): RoiAlignMode {
+  return tf.getBackend() === 'tensorflow' ? 'tensor' : 'host';
 }
 
 /**
  * ROIAlign of `plan` over `features` (one [N, H, W, C] map per level, in the plan's level order):
  * [R, outH, outW, C], differentiable with respect to the features (the boxes are constants).
  */
-export function roiAlign(features: tf.Tensor4D[], plan: RoiAlignPlan): tf.Tensor4D {
+export function roiAlign(features: tf.Tensor4D[], plan: RoiAlignPlan, mode: RoiAlignMode = defaultRoiAlignMode()): tf.Tensor4D {
   const channels = features[0]!.shape[3];
   const [outH, outW] = plan.outputSize;
+  const rows = features.reduce((s, f) => s + f.shape[0] * f.shape[1] * f.shape[2], 0);
+  if (rows !== plan.tableRows) throw new Error(`roiAlign: feature table has ${rows} rows, the plan was built for ${plan.tableRows}`);
+  const cells = plan.rois * outH * outW;
+  if (mode === 'host') {
+    // Values only cross the host boundary, level by level (no concatenated copy on the backend's heap); the
+    // plan (typed arrays) is captured, nothing needs saving.
+    const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const levels = args.slice(0, features.length) as tf.Tensor4D[];
+      let table: Float32Array;
+      if (levels.length === 1) {
+        table = levels[0]!.dataSync() as Float32Array;
+      } else {
+        table = new Float32Array(plan.tableRows * channels);
+        let at = 0;
+        for (const level of levels) {
+          const values = level.dataSync() as Float32Array;
+          table.set(values, at);
+          at += values.length;
+        }
+      }
+      const out = new Float32Array(cells * channels);
+      weightedGather(table, plan, channels, out);
+      return {
+        value: tf.tensor4d(out, [plan.rois, outH, outW, channels]),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+          const grad = new Float32Array(plan.tableRows * channels);
+          weightedScatter((dy as tf.Tensor).dataSync() as Float32Array, plan, channels, grad);
+          let at = 0;
+          return levels.map((level) => {
+            const size = level.size;
+            const g = tf.tensor4d(grad.subarray(at, at + size), level.shape);
+            at += size;
+            return g;
+          });
+        },
+      };
+    });
+    return pool(...features) as tf.Tensor4D;
+  }
   return tf.tidy(() => {
     const table = tf.concat(features.map((f) => tf.reshape(f, [-1, channels])), 0) as tf.Tensor2D;
-    if (table.shape[0] !== plan.tableRows) {
-      throw new Error(`roiAlign: feature table has ${table.shape[0]} rows, the plan was built for ${plan.tableRows}`);
-    }
-    const cells = plan.rois * outH * outW;
     const indices = tf.tensor1d(plan.indices, 'int32');
     const weights = tf.tensor3d(plan.weights, [cells, plan.taps, 1]);
     const pool = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -198,6 +269,36 @@ export function roiAlign(features: tf.Tensor4D[], plan: RoiAlignPlan): tf.Tensor
     });
     return pool(table) as tf.Tensor4D;
   });
+}
+
+/** out[cell, :] = sum_k weights[cell, k] * table[indices[cell, k], :] (the plan's forward map). */
+function weightedGather(table: Float32Array, plan: RoiAlignPlan, channels: number, out: Float32Array): void {
+  const { indices, weights, taps } = plan;
+  const cells = indices.length / taps;
+  for (let cell = 0; cell < cells; cell++) {
+    const dst = cell * channels;
+    for (let k = cell * taps; k < (cell + 1) * taps; k++) {
+      const w = weights[k]!;
+      if (w === 0) continue;
+      const src = indices[k]! * channels;
+      for (let c = 0; c < channels; c++) out[dst + c] += w * table[src + c]!;
+    }
+  }
+}
+
+/** The adjoint of weightedGather: grad[indices[cell, k], :] += weights[cell, k] * dy[cell, :]. */
+function weightedScatter(dy: Float32Array, plan: RoiAlignPlan, channels: number, grad: Float32Array): void {
+  const { indices, weights, taps } = plan;
+  const cells = indices.length / taps;
+  for (let cell = 0; cell < cells; cell++) {
+    const src = cell * channels;
+    for (let k = cell * taps; k < (cell + 1) * taps; k++) {
+      const w = weights[k]!;
+      if (w === 0) continue;
+      const dst = indices[k]! * channels;
+      for (let c = 0; c < channels; c++) grad[dst + c] += w * dy[src + c]!;
+    }
+  }
 }
 
 /**

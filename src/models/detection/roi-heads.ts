@@ -11,7 +11,8 @@ import { matchBoxes, sampleBalanced } from './matcher.js';
 import { roiAlignPlain } from './roi-align.js';
 import { bceWithLogits } from './rpn.js';
 import type { Detections } from './types.js';
-import { boxCount, clipBoxes, decodeBoxes, encodeBoxes, nms, smoothL1, takeBoxes, type CoderWeights } from './two-stage-boxes.js';
+import { groupedNms } from './boxes.js';
+import { boxCount, clipBoxes, decodeBoxes, encodeBoxes, smoothL1, takeBoxes, type CoderWeights } from './two-stage-boxes.js';
 
 export interface RoiHeadOptions {
   fgIou: number;
@@ -174,7 +175,7 @@ export function postprocessDetections(
   const all = Float32Array.from(boxes);
   const allScores = Float32Array.from(scores);
   const allLabels = Int32Array.from(labels);
-  const keep = nms(all, allScores, options.nmsThreshold, options.detectionsPerImage, allLabels);
+  const keep = groupedNms(all, allScores, options.nmsThreshold, options.detectionsPerImage, allLabels);
   return {
     boxes: takeBoxes(all, keep),
     scores: Float32Array.from(keep, (i) => allScores[i]!),

@@ -7,7 +7,8 @@
 import { tf } from '../../engine/tf.js';
 import type { Rng } from '../../engine/random.js';
 import { matchBoxes, sampleBalanced } from './matcher.js';
-import { boxCount, clipBoxes, decodeBoxes, encodeBoxes, nms, smoothL1, takeBoxes, type CoderWeights } from './two-stage-boxes.js';
+import { groupedNms } from './boxes.js';
+import { boxCount, clipBoxes, decodeBoxes, encodeBoxes, smoothL1, takeBoxes, type CoderWeights } from './two-stage-boxes.js';
 
 export interface RpnOptions {
   fgIou: number;
@@ -146,7 +147,6 @@ export function rpnProposals(
   });
   return candidates.map((c) => {
     const boxes = Float32Array.from(c.boxes);
-    const keep = nms(boxes, Float32Array.from(c.scores), options.nmsThreshold, postN, Int32Array.from(c.levels));
-    return takeBoxes(boxes, keep);
+    return takeBoxes(boxes, groupedNms(boxes, c.scores, options.nmsThreshold, postN, c.levels));
   });
 }

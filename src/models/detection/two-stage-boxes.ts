@@ -86,32 +86,6 @@ export function takeBoxes(boxes: ArrayLike<number>, indices: ArrayLike<number>):
 }
 
 /**
- * Greedy NMS through tf.image.nonMaxSuppression (which wants y1, x1, y2, x2). Returns the kept indices in
- * decreasing score order. `groups` (optional) runs NMS independently per group, as torchvision's batched_nms.
- */
-export function nms(boxes: Float32Array, scores: Float32Array, iouThreshold: number, maxOutput: number, groups?: Int32Array): Int32Array {
-  const n = scores.length;
-  if (n === 0) return new Int32Array(0);
-  // batched_nms's trick: shift each group by its own offset, so boxes of different groups never overlap.
-  let span = 0;
-  if (groups) for (let i = 0; i < boxes.length; i++) span = Math.max(span, Math.abs(boxes[i]!));
-  const yxyx = new Float32Array(4 * n);
-  for (let i = 0; i < n; i++) {
-    const shift = groups ? groups[i]! * (2 * span + 1) : 0;
-    yxyx[4 * i] = boxes[4 * i + 1]! + shift;
-    yxyx[4 * i + 1] = boxes[4 * i]! + shift;
-    yxyx[4 * i + 2] = boxes[4 * i + 3]! + shift;
-    yxyx[4 * i + 3] = boxes[4 * i + 2]! + shift;
-  }
-  let kept: Int32Array = new Int32Array(0);
-  // The typed array is taken inside and not returned from tidy, which would walk it looking for tensors.
-  tf.tidy(() => {
-    kept = tf.image.nonMaxSuppression(tf.tensor2d(yxyx, [n, 4]), tf.tensor1d(scores), maxOutput, iouThreshold).dataSync() as Int32Array;
-  });
-  return kept;
-}
-
-/**
  * Smooth L1 (torchvision's det_utils: quadratic below beta, 0.5 * x^2 / beta), elementwise. beta = 1/9 in
  * both of torchvision's Mask R-CNN losses.
  */

@@ -22,7 +22,7 @@ import { taskInfo } from '../catalog.js';
 import type { Evaluation, Task, TrainingSession } from '../task.js';
 import { buildSpecModel, shuffledBatches } from '../session-parts.js';
 import { detectionProtocol, scoreDetections } from './score.js';
-import { detectTestSet, EVAL_BATCH, type DetectionTestSet } from './detect.js';
+import { detectTestSet, evalBatchSize, type DetectionTestSet } from './detect.js';
 import { writeDetectionExamples } from './examples.js';
 
 export { detectImages, detectTestSet, type DetectionTestSet } from './detect.js';
@@ -38,7 +38,7 @@ export interface DetectionBatch {
 }
 
 /** mAP@50, mAP@[.5:.95], mAP@75 (percent) and per-class AP of `detector` on the test set. */
-export async function evaluateDetector(detector: Detector, test: DetectionTestSet, batchSize = EVAL_BATCH): Promise<Evaluation> {
+export async function evaluateDetector(detector: Detector, test: DetectionTestSet, batchSize = evalBatchSize(detector.inputSize)): Promise<Evaluation> {
   const detections = await detectTestSet(detector, test, batchSize);
   return scoreDetections(test.records, detections, test.classNames, test.protocol);
 }
@@ -91,7 +91,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
       const images = tf.tensor4d(batch.images, batch.shape);
       return detector.loss(images, detector.encodeTargets(batch.truth)).total;
     },
-    evaluate: () => evaluateDetector(detector, test, Math.min(EVAL_BATCH, Math.max(1, recipe.batchSize))),
+    evaluate: () => evaluateDetector(detector, test, evalBatchSize(detector.inputSize, recipe.batchSize)),
     // The first test images with their ground-truth and predicted boxes, for the report (examples.ts).
     writeExamples: async (dir) => {
       await writeDetectionExamples(detector, test, dir);

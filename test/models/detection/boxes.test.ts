@@ -8,6 +8,7 @@ import {
   encodeOffsets,
   iouMatrix,
   matchPriors,
+  groupedNms,
   nms,
   xywhToXyxy,
   xyxyToXywh,
@@ -94,6 +95,21 @@ test('NMS: hand case, and the same indices as tf.image.nonMaxSuppression on rand
   const expected = [...(await keptByTf.data())];
   assert.deepEqual(nms(b, s, [...Array(n).keys()], 0.45), expected);
   tf.dispose([tfBoxes, keptByTf]);
+});
+
+test('grouped NMS (torchvision batched_nms): groups apart, IoU at the threshold kept, global order and limit', () => {
+  // A [0,0,20,10] and B [0,0,10,10]: IoU 100/200 = 0.5 exactly; torchvision.ops.nms suppresses only above it.
+  // C [1,0,21,10] overlaps A at 190/210 = 0.905; D = A's copy in group 1; E = C's copy with C's score, later.
+  const boxes = [0, 0, 20, 10, 0, 0, 10, 10, 1, 0, 21, 10, 0, 0, 20, 10, 1, 0, 21, 10];
+  const scores = [0.9, 0.8, 0.85, 0.7, 0.85];
+  // One group: A keeps B (0.5 is not > 0.5) and suppresses C and E (0.905), and D (IoU 1).
+  assert.deepEqual(groupedNms(boxes, scores, 0.5), [0, 1]);
+  // Groups [0, 0, 0, 1, 1]: group 1 keeps E (0.85) over D (IoU 0.905 with E). Overall by score: A 0.9, E 0.85, B 0.8.
+  assert.deepEqual(groupedNms(boxes, scores, 0.5, Infinity, [0, 0, 0, 1, 1]), [0, 4, 1]);
+  assert.deepEqual(groupedNms(boxes, scores, 0.5, 2, [0, 0, 0, 1, 1]), [0, 4]);
+  // Equal scores in different groups (C in group 2, E in group 1): the lower index first.
+  assert.deepEqual(groupedNms(boxes, scores, 0.5, Infinity, [0, 0, 2, 1, 1]), [0, 2, 4, 1]);
+  assert.deepEqual(groupedNms([], [], 0.5), []);
 });
 
 test('batched per-class NMS: classes apart, score floor, top-k, clipping', () => {

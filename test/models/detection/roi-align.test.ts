@@ -1,12 +1,12 @@
-// ROIAlign: the plain float64 transcription against hand-computed cases, the tf version (gather forward,
-// scatter backward) against it on cpu and WASM, and the tf feature gradient against float64 central
-// finite differences of the plain version.
+// ROIAlign: the plain float64 transcription against hand-computed cases, the plan's merged taps on a hand
+// case, both tf versions (host loops; tensor gather forward, scatter backward) against it on cpu and WASM,
+// and their feature gradient against float64 central finite differences of the plain version.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { Rng } from '../../../src/engine/random.js';
-import { buildRoiAlignPlan, roiAlign, roiAlignPlain, type FeatureLevel, type RoiAlignOptions } from '../../../src/models/detection/roi-align.js';
+import { buildRoiAlignPlan, roiAlign, roiAlignPlain, type FeatureLevel, type RoiAlignMode, type RoiAlignOptions } from '../../../src/models/detection/roi-align.js';
 
 /** f(x, y) = x + 10 y on a 4x4 single-channel map (row-major, HWC). */
 const RAMP = Float64Array.from({ length: 16 }, (_, i) => (i % 4) + 10 * Math.floor(i / 4));
@@ -29,6 +29,31 @@ test('roiAlignPlain: hand-computed bins, aligned and legacy, and a RoI outside t
   // Adaptive sampling (ratio 0) of a 1x1 output over the whole aligned map: ceil(4/1) = 4 samples per axis at
   // -0.5 + {0.5, 1.5, 2.5, 3.5} = {0, 1, 2, 3}: the mean of the map, 1.5 + 15 = 16.5.
   assert.deepEqual([...roiAlignPlain(RAMP, [4, 4, 1], [0, 0, 4, 4], 1, { outputSize: [1, 1], samplingRatio: 0, aligned: true })], [16.5]);
+});
+
+test('ROIAlign plan: samples that share a feature cell become one tap', () => {
+  // aligned box [0,0,4,4] on a 4x4 map, 2x2 bins, 2x2 samples: every sample sits on a pixel centre (x, y in
+  // {0, 1} for bin (0,0)), so its bilinear weights are 1, 0, 0, 0: each bin reads its 4 pixels once, 1/4 each
+  // (16 taps before merging, 12 of them zero).
+  const plan = buildRoiAlignPlan([{ height: 4, width: 4, scale: 1 }], 1, { boxes: Float32Array.from([0, 0, 4, 4]), images: Int32Array.from([0]), levels: Int32Array.from([0]) }, {
+    outputSize: [2, 2],
+    samplingRatio: 2,
+    aligned: true,
+  });
+  assert.equal(plan.taps, 4);
+  assert.deepEqual([...plan.weights], new Array(16).fill(0.25));
+  assert.deepEqual([...plan.indices.subarray(0, 4)], [0, 1, 4, 5]);
+  assert.deepEqual([...plan.indices.subarray(12, 16)], [10, 11, 14, 15]);
+  // Box [0.5,0,4.5,4]: x samples at {0.5, 1.5}, each between two pixels: bin (0,0) reads columns 0, 1, 2 (weights
+  // 1/8, 1/4, 1/8 per row) of rows 0 and 1: 6 taps, not 16.
+  const half = buildRoiAlignPlan([{ height: 4, width: 4, scale: 1 }], 1, { boxes: Float32Array.from([0.5, 0, 4.5, 4]), images: Int32Array.from([0]), levels: Int32Array.from([0]) }, {
+    outputSize: [2, 2],
+    samplingRatio: 2,
+    aligned: true,
+  });
+  assert.equal(half.taps, 6);
+  const bin = [...half.indices.subarray(0, 6)].map((index, k) => [index, half.weights[k]!]).sort((a, b) => a[0]! - b[0]!);
+  assert.deepEqual(bin, [[0, 0.125], [1, 0.25], [2, 0.125], [4, 0.125], [5, 0.25], [6, 0.125]]);
 });
 
 interface Case {
@@ -87,8 +112,8 @@ const OPTION_CASES: RoiAlignOptions[] = [
   { outputSize: [2, 3], samplingRatio: 2, aligned: false },
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`roiAlign on ${backend}: forward equals the plain reference, feature gradient equals float64 finite differences`, async () => {
+for (const [backend, mode] of [['cpu', 'host'], ['wasm', 'host'], ['cpu', 'tensor'], ['wasm', 'tensor']] as [string, RoiAlignMode][]) {
+  test(`roiAlign (${mode}) on ${backend}: forward equals the plain reference, feature gradient equals float64 finite differences`, async () => {
     await initEngine({ backend });
     for (const [k, options] of OPTION_CASES.entries()) {
       const c = makeCase(11 + k);
@@ -102,9 +127,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.tidy(() => {
         const features = c.levels.map((l, i) => tf.tensor4d(Float32Array.from(c.data[i]!), [c.batch, l.height, l.width, c.channels]));
         const g = tf.tensor(Float32Array.from(weightsG), [c.images.length, options.outputSize[0], options.outputSize[1], c.channels]);
-        got = roiAlign(features, plan).dataSync() as Float32Array;
+        got = roiAlign(features, plan, mode).dataSync() as Float32Array;
         // loss = sum(roiAlign(F) * G): its gradient w.r.t. F is the adjoint of ROIAlign applied to G.
-        const grad = tf.grads((...fs: tf.Tensor[]) => tf.sum(tf.mul(roiAlign(fs as tf.Tensor4D[], plan), g)));
+        const grad = tf.grads((...fs: tf.Tensor[]) => tf.sum(tf.mul(roiAlign(fs as tf.Tensor4D[], plan, mode), g)));
         for (const t of grad(features)) grads.push(t.dataSync() as Float32Array);
       });
       assert.equal(tf.memory().numTensors, before, 'tensors leaked');

@@ -131,6 +131,16 @@ test('post-processing: class-specific boxes, threshold, NMS per class only, top-
   assert.equal(postprocessDetections(probabilities, deltas, proposals, [20, 20], { ...TORCHVISION_ROI_HEADS, scoreThreshold: 0.7 }).scores.length, 0);
 });
 
+test('post-processing suppresses only above the NMS threshold (torchvision.ops.nms: IoU > 0.5)', () => {
+  // Proposals [0,0,20,10] and [0,0,10,10] overlap at IoU 100/200 = 0.5 exactly; one class, zero deltas. torchvision's
+  // nms kernel drops a box when `ovr > iou_threshold`, so both stay (tf.image.nonMaxSuppression drops at >=).
+  const proposals = Float32Array.from([0, 0, 20, 10, 0, 0, 10, 10]);
+  const probabilities = Float32Array.from([0.1, 0.9, 0.2, 0.8]);
+  const d = postprocessDetections(probabilities, new Float32Array(2 * 2 * 4), proposals, [32, 32], TORCHVISION_ROI_HEADS);
+  close(d.scores, [0.9, 0.8]);
+  close(d.boxes, [0, 0, 20, 10, 0, 0, 10, 10]);
+});
+
 test('mask pasting: a full 2x2 mask fills exactly its box; a half mask fills half', () => {
   const out = new Uint8Array(8 * 8);
   pasteMask([1, 1, 1, 1], 2, [2, 2, 6, 4], [8, 8], out, 0);
