@@ -90,6 +90,8 @@ const entries: AnyDatasetEntry[] = [
     description: '1-3 real Fashion-MNIST items on a 64x64 canvas, tight boxes and per-pixel masks (seeded; limits = scene counts)',
     inspect: inspectFashionScenes,
     loadSegmentation: loadFashionScenesSegmentation,
+    // The scenes are composed from Fashion-MNIST (read with the same dataDir), so its files are what must be there.
+    check: (o) => checkMnistFamily(FASHION_MNIST, o),
   },
 ];
 

@@ -160,3 +160,14 @@ test('ash paper looks for MNIST-family data where the reader looks: present with
   assert.equal(missing.present, false);
   assert.match(missing.detail, /lacks train-images-idx3-ubyte/);
 });
+
+test('ash paper checks fashion-scenes by the Fashion-MNIST files it is composed from', async () => {
+  const { checkDataset } = await import('../../src/runner/paper-status.js');
+  const { writeMnistFixture } = await import('../helpers/idx-fixtures.js');
+  const withData = tempDir();
+  writeMnistFixture(withData, { gzip: false, train: 8, test: 4 });
+  assert.equal(checkDataset('fashion-scenes', withData).present, true);
+  const missing = checkDataset('fashion-scenes', tempDir());
+  assert.equal(missing.present, false);
+  assert.match(missing.detail, /lacks train-images-idx3-ubyte/);
+});
