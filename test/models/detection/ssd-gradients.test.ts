@@ -3,10 +3,10 @@
 // SSD pools with the project's MaxPool so that both backends agree. The loss is a fixed linear function of
 // both heads' outputs, so that no host-side choice (hard-negative mining) can differ between the backends.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { buildSsd } from '../../../src/models/detection/ssd.js';
+import { assertGradientsMatch } from '../../helpers/gradient-match.js';
 
 function gradients(): Map<string, Float32Array> {
   const { model } = buildSsd('ssd-small', { activation: { name: 'swish' }, numClasses: 3, inputShape: [64, 64, 1], seed: 5 });
@@ -31,16 +31,5 @@ test('ssd-small with swish: every weight gradient on WASM matches the cpu backen
   const reference = gradients();
   await initEngine({ backend: 'wasm' });
   const wasm = gradients();
-  assert.equal(wasm.size, reference.size);
-  for (const [name, expected] of reference) {
-    const got = wasm.get(name)!;
-    let scale = 0;
-    let diff = 0;
-    for (let i = 0; i < expected.length; i++) {
-      scale = Math.max(scale, Math.abs(expected[i]!));
-      diff = Math.max(diff, Math.abs(got[i]! - expected[i]!));
-    }
-    assert.ok(scale > 0, `${name}: zero gradient`);
-    assert.ok(diff <= 1e-3 * scale, `${name}: max |wasm - cpu| ${diff} vs max |cpu| ${scale}`);
-  }
+  assertGradientsMatch(reference, wasm);
 });

@@ -3,12 +3,12 @@
 // wrong on the cpu backend for every image after the first, which put every weight below the neck's
 // upsamplings off by O(1) (relative) between the backends; the model upsamples with NearestUpsample.
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { tf } from '../../../src/engine/tf.js';
 import { initEngine } from '../../../src/engine/backend.js';
 import { buildYolo } from '../../../src/models/detection/yolo.js';
 import { disposeTargets } from '../../../src/models/detection/types.js';
 import { sceneBatch } from '../../helpers/detection-fixtures.js';
+import { assertGradientsMatch } from '../../helpers/gradient-match.js';
 
 function gradients(): Map<string, Float32Array> {
   const { model, detector } = buildYolo('yolo-small', { activation: { name: 'swish' }, numClasses: 10, inputShape: [64, 64, 1], seed: 2 });
@@ -29,16 +29,5 @@ test('yolo-small with swish: every weight gradient of the detection loss on WASM
   const reference = gradients();
   await initEngine({ backend: 'wasm' });
   const wasm = gradients();
-  assert.equal(wasm.size, reference.size);
-  for (const [name, expected] of reference) {
-    const got = wasm.get(name)!;
-    let scale = 0;
-    let diff = 0;
-    for (let i = 0; i < expected.length; i++) {
-      scale = Math.max(scale, Math.abs(expected[i]!));
-      diff = Math.max(diff, Math.abs(got[i]! - expected[i]!));
-    }
-    assert.ok(scale > 0, `${name}: zero gradient`);
-    assert.ok(diff <= 1e-3 * scale, `${name}: max |wasm - cpu| ${diff} vs max |cpu| ${scale}`);
-  }
+  assertGradientsMatch(reference, wasm);
 });
