@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobResult } from '../../src/runner/result.js';
-import { ash, KILL, outcome, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
+import { ash, attemptStarts, KILL, outcome, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
 
 const RUN = resumeRun(3).args;
 
@@ -76,12 +76,7 @@ test('ash train --resume: result.json startedAt is the first attempt\'s start, s
   const resumed = ash(['train', ...args, '--out', out, '--resume']);
   assert.equal(resumed.status, 0, resumed.stderr);
   // Each attempt logs when it started (log.jsonl gets one 'job started' line per attempt).
-  const starts = readFileSync(join(out, 'log.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { msg: string; attemptStartedAt?: string })
-    .filter((l) => l.msg === 'job started')
-    .map((l) => l.attemptStartedAt!);
+  const starts = attemptStarts(out);
   assert.equal(starts.length, 2);
   assert.equal(saved.startedAt, starts[0]);
   assert.ok(saved.seconds > 0);

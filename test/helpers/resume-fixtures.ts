@@ -29,3 +29,13 @@ export const readResult = (dir: string): JobResult => JSON.parse(readFileSync(jo
 
 /** What must match exactly: the metrics, per-class records and every epoch record but its wall-clock seconds. */
 export const outcome = (r: JobResult) => ({ metrics: r.metrics, perClass: r.perClass, history: r.history.map(({ seconds: _s, ...rest }) => rest) });
+
+/** When each attempt of a job started, in order: log.jsonl gets one 'job started' line per attempt. */
+export function attemptStarts(jobDir: string): string[] {
+  return readFileSync(join(jobDir, 'log.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; attemptStartedAt?: string })
+    .filter((l) => l.msg === 'job started')
+    .map((l) => l.attemptStartedAt!);
+}

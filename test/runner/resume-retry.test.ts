@@ -3,13 +3,13 @@
 // test builds dist/ first). WASM, Wide ResNet-10-1 with ASH sites, batch norm and SeededDropout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runSweep } from '../../src/runner/sweep.js';
 import { identityHash } from '../../src/contract/spec.js';
 import type { JobResult } from '../../src/runner/result.js';
-import { ash, KILL, outcome, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
+import { ash, attemptStarts, KILL, outcome, readResult, resumeRun, tmp } from '../helpers/resume-fixtures.js';
 
 const { data, args: RUN } = resumeRun(3);
 
@@ -44,12 +44,7 @@ test('a sweep retries a killed job from its checkpoint: the retry resumes and en
   assert.equal(identityHash(result!.spec), identityHash(full.spec), 'the sweep job and the ash train run are the same run');
   assert.deepEqual(outcome(result!), outcome(full));
   // The result's clock covers both attempts: the first one's start, and more seconds than the retry alone ran.
-  const starts = readFileSync(join(dir, 'resume', result!.jobId, 'log.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { msg: string; attemptStartedAt?: string })
-    .filter((l) => l.msg === 'job started')
-    .map((l) => l.attemptStartedAt!);
+  const starts = attemptStarts(join(dir, 'resume', result!.jobId));
   assert.equal(starts.length, 2);
   assert.equal(result!.startedAt, starts[0]);
   assert.ok(result!.seconds! > (Date.parse(result!.finishedAt) - Date.parse(starts[1]!)) / 1000);
