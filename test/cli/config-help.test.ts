@@ -70,6 +70,17 @@ test('sweep --dry-run: the jobs and a time estimate from the bench figures, labe
   // A model without bench figures says how its figure was made.
   const wrn = ash('sweep', file, '--dry-run', '--set', 'grid.model=[wrn16-4]', '--out', join(dir, 'results'));
   assert.match(wrn.stdout, /no bench figure for wrn16-4: resnet20 32x32x3 scaled to 28x28x1 by pixels \(rough\)/);
+  // A detector on fashion-scenes (64x64x1) takes its own bench figure, not a classifier's.
+  const det = join(dir, 'det.yaml');
+  writeFileSync(
+    det,
+    'name: det\ntask: detection\nbackend: wasm\ngrid: { activation: [relu], model: [ssd-small], dataset: [fashion-scenes] }\nseeds: [1]\n' +
+      'train: { epochs: 2, batchSize: 16 }\ndata: { trainLimit: 1000, testLimit: 100 }\n',
+  );
+  const ssd = ash('sweep', det, '--dry-run', '--jobs', '1', '--out', join(dir, 'results'));
+  assert.equal(ssd.status, 0, ssd.stderr);
+  assert.match(ssd.stdout, /bench: ssd-small 64x64x1 on wasm/);
+  assert.doesNotMatch(ssd.stdout, /no bench figure for ssd-small/);
 });
 
 test('a mistyped flag or command: exit 2 and the likely meaning', { skip }, () => {
