@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The committed CPU reproduction, in one command:
 #
-#   scripts/reproduce.sh                  # ~75 min on 2 quiet cores (measured: 72 min sweep): sweep, report, ASH analysis -> reports/reproduction-cpu/
+#   scripts/reproduce.sh                  # ~85 min on 2 quiet cores (measured: 72 min sweep + 10 min convergence): sweep, report, ASH analysis -> reports/reproduction-cpu/
 #
 # 1. runs configs/paper/reproduction-cpu.yaml (nine activations x resnet20, wrn16-4 x Fashion-MNIST x 5 seeds)
 #    into results/reproduction/reproduction-cpu/ (a finished job is not run again: re-running resumes);
@@ -9,7 +9,9 @@
 #    into reports/reproduction-cpu/, compared with the paper's Table 2 by ranking and power (Fashion-MNIST stands
 #    in for CIFAR-10, resnet20 for ResNet-164, wrn16-4 for WRN-28-10); the raw job folders stay in results/;
 # 3. runs `ash analyze ash` on the trained ASH runs: ash-analysis.md and .json in the same folder;
-# 4. adds the segmentation and detection smokes' reports (reports/reproduction-cpu/smoke-*/) when their results
+# 4. runs configs/paper/convergence-cpu.yaml (ReLU, Swish, ASH x resnet20 x 5 seeds, 15 epochs: the convergence-
+#    epoch claim, which 5 epochs cannot judge; ~10 min) and reports it into reports/reproduction-cpu/convergence/;
+# 5. adds the segmentation and detection smokes' reports (reports/reproduction-cpu/smoke-*/) when their results
 #    exist (the CI writes them to results/ci/smoke-segmentation and results/ci/smoke-detection).
 #
 # Arguments after the options go to `ash sweep` (e.g. a small variant to try the script:
@@ -22,6 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CONFIG=configs/paper/reproduction-cpu.yaml
+CONVERGENCE_CONFIG=configs/paper/convergence-cpu.yaml
 RESULTS_DIR=${RESULTS_DIR:-results/reproduction}
 REPORT_DIR=${REPORT_DIR:-reports/reproduction-cpu}
 SMOKE_RESULTS=${SMOKE_RESULTS:-results/ci}
@@ -35,23 +38,30 @@ ash() { node dist/cli/main.js "$@"; }
 [ -f dist/cli/main.js ] || npm run build
 ash doctor >/dev/null
 
-echo "== 1/4 sweep $CONFIG -> $SWEEP_DIR" >&2
+echo "== 1/5 sweep $CONFIG -> $SWEEP_DIR" >&2
 # Exit 1 means some job failed (after its retry): the report still shows every run, failures named, so go on
 # and return that status at the end. Interrupted (130, 143) or bad input (2): stop here.
 sweep_status=0
 ash sweep "$CONFIG" --out "$RESULTS_DIR" ${JOBS:+--jobs "$JOBS"} --progress pretty "$@" || sweep_status=$?
 if [ "$sweep_status" -ne 0 ] && [ "$sweep_status" -ne 1 ]; then exit "$sweep_status"; fi
 
-echo "== 2/4 report -> $REPORT_DIR" >&2
+echo "== 2/5 report -> $REPORT_DIR" >&2
 # A fresh folder each time, so that nothing of an earlier report (a figure of a run since removed) lingers.
 rm -rf "$REPORT_DIR"
 mkdir -p "$REPORT_DIR"
 ash report "$SWEEP_DIR" --out "$REPORT_DIR" "${PAPER_FLAGS[@]}"
 
-echo "== 3/4 ash analyze ash -> $REPORT_DIR/ash-analysis.{md,json}" >&2
+echo "== 3/5 ash analyze ash -> $REPORT_DIR/ash-analysis.{md,json}" >&2
 ash analyze ash "$SWEEP_DIR" --samples "$SAMPLES" --out "$REPORT_DIR"
 
-echo "== 4/4 smoke reports" >&2
+echo "== 4/5 sweep $CONVERGENCE_CONFIG -> $RESULTS_DIR/convergence-cpu, report -> $REPORT_DIR/convergence" >&2
+convergence_status=0
+ash sweep "$CONVERGENCE_CONFIG" --out "$RESULTS_DIR" ${JOBS:+--jobs "$JOBS"} --progress pretty "$@" || convergence_status=$?
+if [ "$convergence_status" -ne 0 ] && [ "$convergence_status" -ne 1 ]; then exit "$convergence_status"; fi
+[ "$convergence_status" -eq 0 ] || sweep_status=$convergence_status
+ash report "$RESULTS_DIR/convergence-cpu" --out "$REPORT_DIR/convergence" "${PAPER_FLAGS[@]}"
+
+echo "== 5/5 smoke reports" >&2
 for smoke in smoke-segmentation smoke-detection; do
   if [ -d "$SMOKE_RESULTS/$smoke" ]; then
     ash report "$SMOKE_RESULTS/$smoke" --out "$REPORT_DIR/$smoke"

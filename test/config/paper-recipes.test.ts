@@ -115,6 +115,18 @@ test('the committed CPU reproduction: nine activations x resnet20, wrn16-4 x Fas
   }
 });
 
+test('the convergence check beside the reproduction: ReLU, Swish, ASH x resnet20, 15 epochs of the same images and recipe', () => {
+  const config = readMerged(join(DIR, 'convergence-cpu.yaml'))!;
+  const grid = config.grid as { activation: unknown[]; model: string[]; dataset: string[] };
+  assert.deepEqual(grid.activation, ['relu', 'swish', { name: 'ash', label: 'ASH' }]);
+  assert.deepEqual(grid.model, ['resnet20']);
+  assert.deepEqual(config.data, readMerged(join(DIR, 'reproduction-cpu.yaml'))!.data, 'the same images as the reproduction');
+  const r = recipe('convergence-cpu.yaml', 'resnet20', 'fashion-mnist');
+  const base = recipe('reproduction-cpu.yaml', 'resnet20', 'fashion-mnist');
+  assert.equal(r.train.epochs, 15);
+  assert.deepEqual({ ...r, train: { ...r.train, epochs: 5 } }, base, 'only the epoch count differs from the reproduction');
+});
+
 test('SSD300 (ssd.pytorch config.py): 1e-3, x0.1 at 280k and 360k iterations of batch 32 on COCO, 80k and 100k on VOC', () => {
   const coco = recipe('table4-coco.yaml', 'ssd300', 'coco');
   assert.deepEqual(coco.optimizer, { name: 'sgd', lr: 1e-3, momentum: 0.9, nesterov: false, weightDecay: 5e-4 });
