@@ -2,15 +2,12 @@
 // differ several-fold in cost (resnet20 ~33 s a job, wrn16-4 ~130 s on the same machine), so one mean over all
 // finished jobs misjudges a mixed sweep: each remaining job is estimated from the jobs that cost like it, and the
 // jobs are then laid out on the slots the way the executor hands them out.
+import type { SizedJob } from './estimate.js';
 
-/** What the estimate reads of a job spec (structural, so that every task's spec fits). */
-export interface CostedJob {
+/** What the estimate reads of a job spec: the bench estimate's fields, and what else sets a job's cost. */
+export interface CostedJob extends SizedJob {
   task: string;
-  model: string;
-  dataset: string;
   backend: string;
-  train: { epochs: number; batchSize: number };
-  data: { trainLimit?: number; testLimit?: number };
 }
 
 /** Seconds a job of this spec takes by the README's bench figures (what `ash sweep --dry-run` says), if any. */
