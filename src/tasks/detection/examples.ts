@@ -3,17 +3,16 @@
 // 1-pixel outline in its class's colour (the PASCAL VOC colour map, class c as VOC's index c + 1). Written into
 // `<job>/examples/` as src/contract/examples.ts says (index.json last, kind 'detection'; the HTML report shows
 // them per activation), plus detections.json with the drawn boxes themselves.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import type { Detector } from '../../models/detection/types.js';
-import { EXAMPLES_DIR, EXAMPLES_INDEX, EXAMPLES_SCHEMA_VERSION, type ExamplesIndex } from '../../contract/examples.js';
+import type { ExamplesIndex } from '../../contract/examples.js';
 import { detectImages, type DetectionTestSet } from './detect.js';
 import { vocColour } from '../voc-colours.js';
+import { EXAMPLE_COUNT, exampleFiles, finishExamples, startExamples } from '../examples-writer.js';
 
 export { vocColour };
-
-export const EXAMPLE_COUNT = 4;
 /** Boxes below this score are not drawn (evaluation keeps them all; a picture of 100 boxes shows nothing). */
 export const EXAMPLE_MIN_SCORE = 0.3;
 
@@ -52,13 +51,10 @@ function png(rgb: Uint8Array, width: number, height: number): Uint8Array {
   return encode({ width, height, data: rgb, depth: 8, channels: 3 });
 }
 
-
 /** Writes the first `count` test images' pictures and index.json (last, by rename) into `<dir>/examples/`. */
 export async function writeDetectionExamples(detector: Detector, test: DetectionTestSet, dir: string, count = EXAMPLE_COUNT): Promise<ExamplesIndex> {
-  const out = join(dir, EXAMPLES_DIR);
-  mkdirSync(out, { recursive: true });
+  const { out, index } = startExamples(dir, 'detection', test.classNames);
   const indices = Int32Array.from({ length: Math.min(count, test.source.count) }, (_, i) => i);
-  const index: ExamplesIndex = { schema: EXAMPLES_SCHEMA_VERSION, kind: 'detection', classNames: [...test.classNames], images: [] };
   const boxes: { id: string; boxes: number[]; scores: number[]; classes: number[] }[] = [];
   const found = indices.length > 0 ? await detectImages(detector, test, indices) : [];
   for (const i of indices) {
@@ -68,8 +64,7 @@ export async function writeDetectionExamples(detector: Detector, test: Detection
     const d = found[i]!;
     const keep = Array.from(d.scores).flatMap((s, k) => (s >= EXAMPLE_MIN_SCORE ? [k] : []));
     const kept = { boxes: keep.flatMap((k) => [0, 1, 2, 3].map((j) => d.boxes[4 * k + j]!)), scores: keep.map((k) => d.scores[k]!), classes: keep.map((k) => d.classes[k]!) };
-    const stem = String(i).padStart(3, '0');
-    const files = { input: `${stem}-input.png`, label: `${stem}-label.png`, prediction: `${stem}-prediction.png` };
+    const files = exampleFiles(i);
     const { width: w, height: h, channels: c, pixels } = scene;
     writeFileSync(join(out, files.input), png(drawBoxes(pixels, w, h, c, [], []), w, h));
     writeFileSync(join(out, files.label), png(drawBoxes(pixels, w, h, c, truth, record.classes), w, h));
@@ -78,8 +73,5 @@ export async function writeDetectionExamples(detector: Detector, test: Detection
     boxes.push({ id: record.id, ...kept });
   }
   writeFileSync(join(out, 'detections.json'), `${JSON.stringify({ minScore: EXAMPLE_MIN_SCORE, classNames: test.classNames, images: boxes })}\n`);
-  const tmp = join(out, `${EXAMPLES_INDEX}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(index, null, 2)}\n`);
-  renameSync(tmp, join(out, EXAMPLES_INDEX));
-  return index;
+  return finishExamples(out, index);
 }

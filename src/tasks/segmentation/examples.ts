@@ -2,19 +2,18 @@
 // label maps, written as PNGs into the job folder at the end of training (see src/contract/examples.ts).
 // Label maps are palette PNGs in the PASCAL VOC colour map, so class c has the colour VOC's own
 // SegmentationClass PNGs give it and 255 (ignore) the usual cream; the index stays the class.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { tf, type tfl } from '../../engine/tf.js';
 import { makeSegmentationBatch } from '../../data/segmentation-batches.js';
 import type { SegmentationSplit, SegmentationTrainingData } from '../../data/segmentation-types.js';
-import { EXAMPLES_DIR, EXAMPLES_INDEX, EXAMPLES_SCHEMA_VERSION, type ExamplesIndex } from '../../contract/examples.js';
+import type { ExamplesIndex } from '../../contract/examples.js';
 import { logitsToLabels } from './logits-to-labels.js';
 import { vocColourMap } from '../voc-colours.js';
+import { EXAMPLE_COUNT, exampleFiles, finishExamples, startExamples } from '../examples-writer.js';
 
 export { vocColourMap };
-
-export const EXAMPLE_COUNT = 4;
 
 function labelPng(labels: ArrayLike<number>, width: number, height: number): Uint8Array {
   return encode({ width, height, data: Uint8Array.from(labels), depth: 8, channels: 1, palette: vocColourMap() });
@@ -46,10 +45,8 @@ export async function writeSegmentationExamples(
   dir: string,
   count = EXAMPLE_COUNT,
 ): Promise<ExamplesIndex> {
-  const out = join(dir, EXAMPLES_DIR);
-  mkdirSync(out, { recursive: true });
+  const { out, index } = startExamples(dir, 'segmentation', data.classNames);
   const indices = Int32Array.from({ length: Math.min(count, split.count) }, (_, i) => i);
-  const index: ExamplesIndex = { schema: EXAMPLES_SCHEMA_VERSION, kind: 'segmentation', classNames: data.classNames, images: [] };
   if (indices.length > 0) {
     const batch = makeSegmentationBatch(data, split, indices);
     const logits = tf.tidy(() => model.apply(tf.tensor4d(batch.x, [batch.size, batch.height, batch.width, batch.channels]), { training: false }) as tf.Tensor);
@@ -59,17 +56,12 @@ export async function writeSegmentationExamples(
     for (const i of indices) {
       const { h, w, pixels, labels } = content(split, i);
       const view = { data: values, offset: i * s * s * data.numClasses, height: s, width: s, numClasses: data.numClasses, contentHeight: h, contentWidth: w };
-      const stem = String(i).padStart(3, '0');
-      const files = { input: `${stem}-input.png`, label: `${stem}-label.png`, prediction: `${stem}-prediction.png` };
+      const files = exampleFiles(i);
       writeFileSync(join(out, files.input), encode({ width: w, height: h, data: pixels, depth: 8, channels: split.channels }));
       writeFileSync(join(out, files.label), labelPng(labels, w, h));
       writeFileSync(join(out, files.prediction), labelPng(logitsToLabels(view, h, w), w, h));
       index.images.push({ id: split.ids[i]!.slice(0, 200), ...files });
     }
   }
-  // index.json last and whole (rename), so a report never sees a half-written set.
-  const tmp = join(out, `${EXAMPLES_INDEX}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(index, null, 2)}\n`);
-  renameSync(tmp, join(out, EXAMPLES_INDEX));
-  return index;
+  return finishExamples(out, index);
 }
