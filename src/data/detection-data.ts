@@ -57,7 +57,8 @@ export interface DetectionSource {
   count: number;
   channels: number;
   id(index: number): string;
-  scene(index: number): Promise<Scene>;
+  /** `masks: false`: the caller has no use for instance masks, so a source that would decode them (COCO) does not. */
+  scene(index: number, options?: { masks?: boolean }): Promise<Scene>;
 }
 
 /** fashion-scenes pixels already in memory: grey canvases with their class masks. */
@@ -89,14 +90,14 @@ export function recordSource(records: DetectionRecord[]): DetectionSource {
     count: records.length,
     channels: 3,
     id: (i) => records[i]!.id,
-    scene: async (i) => {
+    scene: async (i, options) => {
       const r = records[i]!;
       const image = await decodeRgb(r.file);
       if (image.width !== r.width || image.height !== r.height) {
         throw new UserError(`${r.file}: image is ${image.width}x${image.height} but its annotation says ${r.width}x${r.height}`);
       }
       const scene: Scene = { width: r.width, height: r.height, channels: 3, pixels: image.data, boxes: r.boxes, classes: r.classes, flags: r.flags };
-      return r.segmentations ? { ...scene, instanceMasks: decodeInstanceMasks(r.segmentations) } : scene;
+      return r.segmentations && options?.masks !== false ? { ...scene, instanceMasks: decodeInstanceMasks(r.segmentations) } : scene;
     },
   };
 }
@@ -143,6 +144,11 @@ export interface BatchOptions {
   inputSize: [number, number];
   /** Training augmentation (flip, scale jitter); absent for evaluation. */
   augment?: { rng: Rng; flip: boolean; scale: [number, number]; minBoxSide?: number };
+  /**
+   * Whether the truth carries instance masks (default true). Only a detector with a mask head reads them, and
+   * for COCO they cost a rasterisation per object plus its resize and augmentation, so the others say false.
+   */
+  masks?: boolean;
 }
 
 /** The images at `indices`, resized (and augmented when asked) to the input size, with their truth and meta. */
@@ -155,7 +161,8 @@ export async function readDetectionBatch(source: DetectionSource, indices: Array
   const meta: ImageMeta[] = [];
   for (let b = 0; b < n; b++) {
     const index = indices[b]!;
-    const original = await source.scene(index);
+    const wantMasks = options.masks !== false;
+    const original = await source.scene(index, { masks: wantMasks });
     let scene = original.width === w && original.height === h ? original : resizeScene(original, w, h);
     if (options.augment) {
       const a: SceneAugment = { flip: options.augment.flip, scale: options.augment.scale, outWidth: w, outHeight: h, minBoxSide: options.augment.minBoxSide ?? 2 };
@@ -166,7 +173,7 @@ export async function readDetectionBatch(source: DetectionSource, indices: Array
     for (let i = 0; i < scene.boxes.length; i += 4) {
       boxes.set([scene.boxes[i]!, scene.boxes[i + 1]!, scene.boxes[i]! + scene.boxes[i + 2]!, scene.boxes[i + 1]! + scene.boxes[i + 3]!], i);
     }
-    const masks = scene.instanceMasks ?? instanceMasks(scene);
+    const masks = wantMasks ? (scene.instanceMasks ?? instanceMasks(scene)) : undefined;
     truth.push({ boxes, classes: scene.classes, flags: scene.flags, ...(masks ? { masks } : {}) });
     meta.push({ id: source.id(index), width: original.width, height: original.height, scaleX: w / original.width, scaleY: h / original.height });
   }

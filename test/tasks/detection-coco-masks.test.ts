@@ -47,9 +47,15 @@ test('COCO polygons and RLE reach maskrcnn-small as mask targets; an image witho
   assert.equal(withMasks!.masks!.subarray(0, SIZE * SIZE).reduce((a, v) => a + v, 0), 22 * 22);
   assert.equal(withMasks!.masks!.subarray(2 * SIZE * SIZE).reduce((a, v) => a + v, 0), 24 * 24);
   assert.equal(without!.masks, undefined);
+  // A detector without a mask head asks for none: the masks are not rasterised, and the boxes are the same.
+  const boxesOnly = await readDetectionBatch(data.train, [0, 1], { inputSize: [SIZE, SIZE], masks: false });
+  assert.equal(boxesOnly.truth[0]!.masks, undefined);
+  assert.deepEqual(boxesOnly.truth[0]!.boxes, withMasks!.boxes);
 
   await initEngine({ backend: 'wasm' });
   const { model, detector } = getModel('maskrcnn-small').build({ activation: { name: 'relu' }, numClasses: data.classNames.length, inputShape: [SIZE, SIZE, 3], seed: 3 }) as TwoStageModel;
+  // The task asks batches for masks only for detectors that train them (src/tasks/detection/index.ts).
+  assert.equal(detector.trainsMasks, true);
   try {
     const values = tf.tidy(() => {
       const images = tf.tensor4d(normalisedImages(batch, data.mean, data.std), batch.shape);

@@ -142,6 +142,7 @@ export interface DetectionLosses {
 export class TwoStageDetector implements Detector {
   readonly inputSize: [number, number];
   readonly numClasses: number;
+  readonly trainsMasks = true;
   private readonly levels: FeatureLevel[];
   private readonly anchors: Float32Array[];
   private readonly allAnchors: Float32Array;

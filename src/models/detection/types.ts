@@ -81,6 +81,8 @@ export interface Detector {
   readonly inputSize: [number, number];
   /** Object classes (background not counted). */
   readonly numClasses: number;
+  /** True when encodeTargets reads the truth's instance masks (a mask head): only then do batches carry them. */
+  readonly trainsMasks?: boolean;
   /**
    * Turn a batch's ground truth into the loss's targets. Called outside the gradient tape, once per batch;
    * the caller disposes the result with disposeTargets.

@@ -43,7 +43,7 @@ export interface DetectionTestSet {
 export async function detectImages(detector: Detector, test: DetectionTestSet, indices: Int32Array, batchSize = evalBatchSize(detector.inputSize)): Promise<ImageDetections[]> {
   const out: ImageDetections[] = [];
   for (const batchOf of batchIndices(indices, batchSize)) {
-    const batch = await readDetectionBatch(test.source, batchOf, { inputSize: detector.inputSize });
+    const batch = await readDetectionBatch(test.source, batchOf, { inputSize: detector.inputSize, masks: false });
     const images = tf.tensor4d(normalisedImages(batch, test.mean, test.std), batch.shape);
     const found = detector.detect(images);
     images.dispose();

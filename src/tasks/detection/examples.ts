@@ -58,7 +58,7 @@ export async function writeDetectionExamples(detector: Detector, test: Detection
   const boxes: { id: string; boxes: number[]; scores: number[]; classes: number[] }[] = [];
   const found = indices.length > 0 ? await detectImages(detector, test, indices) : [];
   for (const i of indices) {
-    const scene = await test.source.scene(i);
+    const scene = await test.source.scene(i, { masks: false });
     const record = test.records[i]!;
     const truth = Float32Array.from(record.boxes, (v, k) => (k % 4 < 2 ? v : v + record.boxes[k - 2]!));
     const d = found[i]!;

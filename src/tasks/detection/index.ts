@@ -82,6 +82,7 @@ async function prepare(spec: JobSpec): Promise<TrainingSession<DetectionBatch>> 
       shuffledBatches(data.train.count, recipe.batchSize, streams.shuffle, async (indices) => {
         const batch = await readDetectionBatch(data.train, indices, {
           inputSize: detector.inputSize,
+          masks: detector.trainsMasks === true,
           ...(augmenting ? { augment: { rng: streams.augment, flip: augment.flip, scale: jitter ? SCALE_JITTER : [1, 1] } } : {}),
         });
         return { images: normalisedImages(batch, data.mean, data.std), shape: batch.shape, truth: batch.truth };
